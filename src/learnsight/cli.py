@@ -1,0 +1,278 @@
+"""The `learnsight` command line.
+
+Every command that touches a data directory first looks for a live server owning it and, if
+there is one, sends its work over the admin API; otherwise it opens the data directory itself.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from dataclasses import asdict
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import duckdb
+import httpx
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from learnsight.auth import SCOPES, CredentialError
+from learnsight.backup import backup as backup_database
+from learnsight.config import Settings
+from learnsight.db import DataDirectoryError
+from learnsight.importer import ImportSummary, count_statements, import_statements
+from learnsight.instance import LiveServer, find_live_server, new_admin_token
+from learnsight.services import Services
+from learnsight.xapi.errors import XAPIError
+
+app = typer.Typer(help="Learnsight: prove that customer education pays.", no_args_is_help=True)
+credentials_app = typer.Typer(help="Create, list and revoke API credentials.", no_args_is_help=True)
+statements_app = typer.Typer(help="Work with stored xAPI statements.", no_args_is_help=True)
+app.add_typer(credentials_app, name="credentials")
+app.add_typer(statements_app, name="statements")
+console = Console()
+errors = Console(stderr=True)
+
+DataOption = Annotated[
+    Path | None,
+    typer.Option("--data", help="Data directory [default: ./learnsight-data, env LEARNSIGHT_DATA]"),
+]
+
+
+class CommandError(Exception):
+    """A failure to report in one line, without a traceback."""
+
+
+def settings_for(data: Path | None, **overrides: Any) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if data is not None:
+        values["data"] = data
+    return Settings(**values)
+
+
+@contextmanager
+def local_services(settings: Settings) -> Iterator[Services]:
+    """Open the data directory in this process (no server owns it)."""
+    try:
+        services = Services.open(settings)
+    except duckdb.IOException as error:
+        raise CommandError(
+            f"{settings.data} is in use by another process and no server answers for it: {error}"
+        ) from None
+    try:
+        yield services
+    finally:
+        services.close()
+
+
+def call_server(server: LiveServer, method: str, path: str, **kwargs: Any) -> Any:
+    """One admin API call to the live server; errors become CommandError."""
+    headers = {"Authorization": f"Bearer {server.token}"}
+    try:
+        response = httpx.request(
+            method, server.url + path, headers=headers, timeout=None, **kwargs
+        )
+    except httpx.HTTPError as error:
+        raise CommandError(f"the server at {server.url} did not answer: {error}") from None
+    if response.status_code >= 400:
+        try:
+            message = response.json().get("error", response.text)
+        except ValueError:
+            message = f"{response.status_code} {response.text}"
+        raise CommandError(f"the server refused: {message}")
+    return response.json() if response.content else None
+
+
+@app.command()
+def serve(
+    data: DataOption = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+) -> None:
+    """Run the server; the LRS lives at http://HOST:PORT/xAPI/."""
+    from learnsight.server import serve as run_server
+
+    settings = settings_for(data, host=host, port=port)
+    live = find_live_server(settings.data)
+    if live is not None:
+        raise CommandError(f"a server already owns {settings.data}: {live.url} (pid {live.pid})")
+    with local_services(settings):
+        pass  # open once: migrate, and fail here, clearly, if the directory is unusable
+    console.print(f"Learnsight serving {settings.data} at [bold]{settings.base_url}[/]")
+    console.print(f"xAPI endpoint: {settings.base_url}/xAPI/")
+    run_server(settings, new_admin_token())
+
+
+@credentials_app.command("create")
+def credentials_create(
+    name: Annotated[str, typer.Option("--name", help="Who or what uses this credential.")],
+    scopes: Annotated[
+        list[str] | None,
+        typer.Option("--scopes", help=f"Scopes granted (default: all). One of: {', '.join(SCOPES)}"),
+    ] = None,
+    data: DataOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print {key, secret} as JSON.")] = False,
+) -> None:
+    """Create a key and secret for HTTP Basic auth (the secret is shown only now)."""
+    settings = settings_for(data)
+    live = find_live_server(settings.data)
+    if live is not None:
+        created = call_server(
+            live, "POST", "/api/v1/admin/credentials", json={"name": name, "scopes": scopes}
+        )
+    else:
+        with local_services(settings) as services:
+            created = asdict(services.credentials.create(name, scopes))
+    if as_json:
+        print(orjson.dumps({"key": created["key"], "secret": created["secret"]}).decode())
+        return
+    console.print(f"key:    {created['key']}\nsecret: {created['secret']}")
+    console.print(f"scopes: {', '.join(created['scopes'])}")
+
+
+@credentials_app.command("list")
+def credentials_list(
+    data: DataOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List credentials (never their secrets)."""
+    settings = settings_for(data)
+    live = find_live_server(settings.data)
+    if live is not None:
+        rows = call_server(live, "GET", "/api/v1/admin/credentials")
+    else:
+        with local_services(settings) as services:
+            rows = services.credentials.list()
+    if as_json:
+        print(orjson.dumps(rows).decode())
+        return
+    table = Table("key", "name", "scopes", "created", "revoked")
+    for row in rows:
+        table.add_row(row["key"], row["name"], ", ".join(row["scopes"]), row["created"],
+                      row["revoked"] or "")  # fmt: skip
+    console.print(table)
+
+
+@credentials_app.command("revoke")
+def credentials_revoke(
+    key: Annotated[str, typer.Argument(help="The key to revoke.")], data: DataOption = None
+) -> None:
+    """Revoke a credential: requests using it get 401 from now on."""
+    settings = settings_for(data)
+    live = find_live_server(settings.data)
+    if live is not None:
+        call_server(live, "DELETE", f"/api/v1/admin/credentials/{key}")
+    else:
+        with local_services(settings) as services:
+            services.credentials.revoke(key)
+    console.print(f"revoked {key}")
+
+
+@statements_app.command("import")
+def statements_import(
+    file: Annotated[Path, typer.Argument(help="JSON array or JSON Lines, optionally .gz")],
+    data: DataOption = None,
+) -> None:
+    """Import statements in batches of 1,000, each stored all-or-nothing."""
+    if not file.is_file():
+        raise CommandError(f"{file}: no such file")
+    settings = settings_for(data)
+    live = find_live_server(settings.data)
+    with progress_bar() as progress:
+        if live is not None:
+            task = progress.add_task("uploading", total=file.stat().st_size)
+            result = call_server(
+                live, "POST", "/api/v1/admin/statements/import",
+                params={"filename": file.name},
+                content=upload_chunks(file, lambda n: progress.advance(task, n)),
+            )  # fmt: skip
+            summary = ImportSummary(**result)
+        else:
+            task = progress.add_task("importing", total=count_statements(file))
+            with local_services(settings) as services:
+                summary = import_statements(services, file, lambda n: progress.advance(task, n))
+    print_summary(summary)
+    if summary.rejected:
+        raise typer.Exit(1)
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=errors,
+    )  # fmt: skip
+
+
+def upload_chunks(path: Path, advance: Any) -> Iterator[bytes]:
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            advance(len(chunk))
+            yield chunk
+
+
+def print_summary(summary: ImportSummary) -> None:
+    console.print(
+        f"{summary.file}: {summary.read} read, {summary.stored} stored, "
+        f"{summary.already_stored} already stored, {summary.rejected} rejected"
+    )
+    for message in summary.errors:
+        errors.print(f"[red]{message}[/]")
+
+
+@app.command()
+def backup(
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the copy into.")],
+    data: DataOption = None,
+) -> None:
+    """Write a consistent copy of the data directory's database, even while a server runs."""
+    settings = settings_for(data)
+    live = find_live_server(settings.data)
+    if live is not None:
+        path = call_server(live, "POST", "/api/v1/admin/backup", json={"out": str(out.resolve())})[
+            "path"
+        ]
+    else:
+        with local_services(settings) as services:
+            path = str(backup_database(services.db, out))
+    console.print(f"backup written to {path}")
+
+
+def expand_variadic_scopes(argv: list[str]) -> list[str]:
+    """Accept `--scopes a b c` as well as `--scopes a --scopes b` (click has no nargs options)."""
+    out: list[str] = []
+    in_scopes = False
+    for arg in argv:
+        if arg == "--scopes":
+            in_scopes = True
+            continue
+        if in_scopes and not arg.startswith("-"):
+            out += ["--scopes", arg]
+            continue
+        in_scopes = False
+        out.append(arg)
+    return out
+
+
+def main() -> None:
+    """Entry point: every expected failure is one clear line on stderr and exit status 1."""
+    try:
+        app(expand_variadic_scopes(sys.argv[1:]), standalone_mode=False)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except (CommandError, CredentialError, XAPIError, DataDirectoryError, FileExistsError) as error:
+        errors.print(f"[red]error:[/] {error}")
+        sys.exit(1)
+    except (typer.Abort, KeyboardInterrupt):
+        sys.exit(130)
+    except Exception as error:  # a bug: still one line, with what to report
+        errors.print(f"[red]internal error:[/] {type(error).__name__}: {error} (please report it)")
+        sys.exit(2)

@@ -1,0 +1,39 @@
+"""Settings, read from arguments or `LEARNSIGHT_*` environment variables (see docs/settings.md)."""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything a Learnsight process needs to know about its deployment."""
+
+    model_config = SettingsConfigDict(env_prefix="LEARNSIGHT_", extra="ignore")
+
+    data: Path = Field(
+        default=Path("learnsight-data"),
+        description="Data directory: the DuckDB file, server.json and the admin token live here.",
+    )
+    host: str = Field(default="127.0.0.1", description="Interface the server listens on.")
+    port: int = Field(default=8000, ge=0, le=65535, description="TCP port of the server.")
+    public_url: str | None = Field(
+        default=None,
+        description="Base URL clients use to reach the server (default: http://HOST:PORT).",
+    )
+    statement_page_size: int = Field(
+        default=500, ge=1, description="Most statements one GET /xAPI/statements page returns."
+    )
+    max_body_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted (413 above it).",
+    )
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def database_path(self) -> Path:
+        return self.data / "learnsight.duckdb"

@@ -1,0 +1,99 @@
+"""DuckDB access: one connection per process, read cursors per thread, one guarded writer.
+
+DuckDB lets a single process open the file, and serialises writers itself; guarding the writer
+with a lock here keeps write transactions short and ordered, which "stored" order relies on.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from learnsight.schema import MIGRATIONS, SCHEMA_VERSION
+
+
+class DataDirectoryError(Exception):
+    """The data directory cannot be used (newer schema, unreadable file...)."""
+
+
+class Database:
+    """The data directory's DuckDB file."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._con = duckdb.connect(str(path))
+        self._writer = self._con.cursor()
+        self._write_lock = threading.Lock()
+        self._local = threading.local()
+        self._migrate()
+
+    def read(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for the calling thread; reads see committed data only."""
+        cursor: duckdb.DuckDBPyConnection | None = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._con.cursor()
+            self._local.cursor = cursor
+        return cursor
+
+    @contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The single writer, inside a transaction committed on success, rolled back on error."""
+        with self._write_lock:
+            self._writer.begin()
+            try:
+                yield self._writer
+            except BaseException:
+                self._writer.rollback()
+                raise
+            self._writer.commit()
+
+    def copy_to(self, target: Path) -> None:
+        """Copy every table into a new DuckDB file, in one consistent snapshot."""
+        quoted = str(target).replace("'", "''")
+        with self._write_lock:
+            self._writer.execute(f"ATTACH '{quoted}' AS copy_target")
+            try:
+                self._writer.execute(f"COPY FROM DATABASE {self._catalog()} TO copy_target")
+            finally:
+                self._writer.execute("DETACH copy_target")
+
+    def _catalog(self) -> str:
+        row = self._writer.execute("SELECT current_database()").fetchone()
+        return f'"{row[0]}"' if row else "memory"
+
+    def checkpoint(self) -> None:
+        with self._write_lock:
+            self._writer.execute("CHECKPOINT")
+
+    def close(self) -> None:
+        with self._write_lock:
+            self._con.close()
+
+    def schema_version(self) -> int:
+        exists = self._writer.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+        ).fetchone()
+        if not exists or not exists[0]:
+            return 0
+        row = self._writer.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _migrate(self) -> None:
+        current = self.schema_version()
+        if current > SCHEMA_VERSION:
+            raise DataDirectoryError(
+                f"{self.path} has schema version {current}, newer than this release's "
+                f"{SCHEMA_VERSION}: upgrade Learnsight to open it"
+            )
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            with self.write() as cur:
+                for statement in MIGRATIONS[version - 1]:
+                    cur.execute(statement)
+                cur.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)]
+                )

@@ -1,0 +1,109 @@
+"""`learnsight statements import`: JSON array or JSON Lines files (optionally gzipped).
+
+Statements are stored in batches of 1,000, each all-or-nothing. A statement without an id gets
+a UUIDv5 over its canonical form, so importing the same file twice stores nothing twice.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from learnsight.services import Services
+from learnsight.xapi.errors import XAPIError
+from learnsight.xapi.statements import deterministic_id
+from learnsight.xapi.validate import validate_statement
+
+BATCH_SIZE = 1000
+Progress = Callable[[int], None]  # called with the number of statements just handled
+
+
+@dataclass
+class ImportSummary:
+    file: str
+    read: int = 0
+    stored: int = 0
+    already_stored: int = 0
+    rejected: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def open_text(path: Path) -> IO[bytes]:
+    return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
+
+
+def read_statements(path: Path) -> Iterator[tuple[int, Any]]:
+    """(position, statement) pairs; position is the line (JSON Lines) or array index + 1."""
+    with open_text(path) as stream:
+        head = stream.read(4096)
+        stream.seek(0)
+        if head.lstrip().startswith(b"["):
+            try:
+                items = orjson.loads(stream.read())
+            except orjson.JSONDecodeError as error:
+                raise XAPIError(f"{path.name}: not valid JSON ({error})") from None
+            yield from enumerate(items, start=1)
+            return
+        for line_no, line in enumerate(stream, start=1):
+            if line.strip():
+                try:
+                    yield line_no, orjson.loads(line)
+                except orjson.JSONDecodeError as error:
+                    yield line_no, XAPIError(f"not valid JSON ({error})")
+
+
+def count_statements(path: Path) -> int | None:
+    """How many statements a JSON Lines file holds (None for a JSON array: not known cheaply)."""
+    with open_text(path) as stream:
+        if stream.read(4096).lstrip().startswith(b"["):
+            return None
+        stream.seek(0)
+        return sum(1 for line in stream if line.strip())
+
+
+def import_statements(
+    services: Services, path: Path, progress: Progress | None = None, name: str | None = None
+) -> ImportSummary:
+    summary = ImportSummary(name or path.name)
+    authority = {
+        "objectType": "Agent",
+        "name": "Learnsight import",
+        "account": {"homePage": services.settings.base_url, "name": "import"},
+    }
+    items = read_statements(path)
+    while batch := list(islice(items, BATCH_SIZE)):
+        summary.read += len(batch)
+        store_batch(services, batch, authority, summary)
+        if progress:
+            progress(len(batch))
+    return summary
+
+
+def store_batch(
+    services: Services, batch: list[tuple[int, Any]], authority: dict[str, Any], summary: ImportSummary
+) -> None:
+    """Validate and store one batch; on any error the whole batch is rejected and reported."""
+    try:
+        for position, statement in batch:
+            if isinstance(statement, XAPIError):
+                raise XAPIError(f"statement {position}: {statement.message}")
+            validate_statement(statement, f"statement {position}: $")
+            if "id" not in statement:
+                statement["id"] = deterministic_id(statement)
+        stored = services.statements.store([s for _, s in batch], authority)
+    except XAPIError as error:
+        summary.rejected += len(batch)
+        first, last = batch[0][0], batch[-1][0]
+        summary.errors.append(f"statements {first}-{last} rejected: {error.message}")
+        return
+    summary.stored += stored.inserted
+    summary.already_stored += len(batch) - stored.inserted

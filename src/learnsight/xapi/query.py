@@ -1,0 +1,225 @@
+"""GET /statements: parameters, the filter SQL, StatementRef matching and `more` paging.
+
+Communication 2.1.3. Results are ordered by "stored", which is insertion order (`seq`), so a
+page continues from the last `seq` it returned; the first page also fixes a ceiling `seq`, so
+statements arriving while a client pages through never shift or join the result.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import orjson
+
+from learnsight.db import Database
+from learnsight.xapi.agents import ifi_key
+from learnsight.xapi.errors import XAPIError
+from learnsight.xapi.statements import parse_timestamp
+from learnsight.xapi.validate import is_iri, is_timestamp, is_uuid, validate_agent
+
+FILTER_PARAMS = {
+    "agent", "verb", "activity", "registration", "related_activities", "related_agents",
+    "since", "until", "limit", "format", "attachments", "ascending",
+}  # fmt: skip
+SINGLE_PARAMS = {"statementId", "voidedStatementId", "format", "attachments"}
+FORMATS = ("exact", "ids", "canonical")
+
+
+@dataclass
+class StatementQuery:
+    """A parsed statement query; serialisable into a `more` token."""
+
+    agent: str | None = None
+    verb: str | None = None
+    activity: str | None = None
+    registration: str | None = None
+    related_activities: bool = False
+    related_agents: bool = False
+    since: str | None = None
+    until: str | None = None
+    limit: int = 0
+    format: str = "exact"
+    attachments: bool = False
+    ascending: bool = False
+    after_seq: int | None = None
+    ceiling_seq: int | None = None
+    authority_key: str | None = None  # statements/read/mine: only this authority's
+
+    def token(self) -> str:
+        return base64.urlsafe_b64encode(orjson.dumps(asdict(self))).decode().rstrip("=")
+
+    @classmethod
+    def from_token(cls, token: str) -> StatementQuery:
+        try:
+            padded = token + "=" * (-len(token) % 4)
+            return cls(**orjson.loads(base64.urlsafe_b64decode(padded)))
+        except (ValueError, TypeError) as error:
+            raise XAPIError(f"more: not a continuation this LRS issued ({error})") from None
+
+
+def parse_bool(name: str, value: str) -> bool:
+    if value not in ("true", "false"):
+        raise XAPIError(f"{name}: must be true or false, not {value!r}")
+    return value == "true"
+
+
+def parse_query(params: dict[str, str]) -> StatementQuery:
+    """Check every parameter of a multi-statement GET (unknown or miscased ones are 400)."""
+    unknown = set(params) - FILTER_PARAMS
+    if unknown:
+        raise XAPIError(f"unknown parameter(s) for GET statements: {', '.join(sorted(unknown))}")
+    query = StatementQuery()
+    if "agent" in params:
+        query.agent = parse_agent_param(params["agent"])
+    for name, check, rule in (
+        ("verb", is_iri, "an IRI"),
+        ("activity", is_iri, "an IRI"),
+        ("registration", is_uuid, "a UUID"),
+        ("since", is_timestamp, "an ISO 8601 timestamp"),
+        ("until", is_timestamp, "an ISO 8601 timestamp"),
+    ):
+        if name in params:
+            if not check(params[name]):
+                raise XAPIError(f"{name}: must be {rule}, not {params[name]!r}")
+            setattr(query, name, params[name])
+    for name in ("related_activities", "related_agents", "attachments", "ascending"):
+        if name in params:
+            setattr(query, name, parse_bool(name, params[name]))
+    query.limit = parse_limit(params.get("limit", "0"))
+    query.format = parse_format(params.get("format", "exact"))
+    return query
+
+
+def parse_agent_param(text: str) -> str:
+    try:
+        agent = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        raise XAPIError("agent: must be a JSON Agent or identified Group object") from None
+    validate_agent(agent, "agent")
+    key = ifi_key(agent)
+    if key is None:
+        raise XAPIError("agent: an anonymous Group cannot be used as a filter")
+    return key
+
+
+def parse_limit(value: str) -> int:
+    if not value.isdigit():
+        raise XAPIError(f"limit: must be a non-negative integer, not {value!r}")
+    return int(value)
+
+
+def parse_format(value: str) -> str:
+    if value not in FORMATS:
+        raise XAPIError(f"format: must be one of {', '.join(FORMATS)}, not {value!r}")
+    return value
+
+
+def match_conditions(query: StatementQuery, alias: str) -> tuple[list[str], list[Any]]:
+    """The non-time filters, which a StatementRef also meets through its target."""
+    conditions: list[str] = []
+    params: list[Any] = []
+    a = alias
+    if query.agent is not None:
+        if query.related_agents:
+            conditions.append(f"list_contains({a}.related_agents, ?)")
+            params.append(query.agent)
+        else:
+            conditions.append(
+                f"({a}.actor_key = ? OR list_contains({a}.actor_members, ?) OR "
+                f"({a}.object_type IN ('Agent', 'Group') AND "
+                f"({a}.object_id = ? OR list_contains({a}.object_members, ?))))"
+            )
+            params += [query.agent] * 4
+    if query.verb is not None:
+        conditions.append(f"{a}.verb_id = ?")
+        params.append(query.verb)
+    if query.activity is not None:
+        if query.related_activities:
+            conditions.append(f"list_contains({a}.related_activities, ?)")
+        else:
+            conditions.append(f"({a}.object_type = 'Activity' AND {a}.object_id = ?)")
+        params.append(query.activity)
+    if query.registration is not None:
+        conditions.append(f"{a}.registration = ?::UUID")
+        params.append(query.registration)
+    return conditions, params
+
+
+def time_conditions(query: StatementQuery) -> tuple[list[str], list[Any]]:
+    conditions, params = ["NOT s.voided"], []
+    if query.since is not None:
+        conditions.append("s.stored > ?")
+        params.append(parse_timestamp(query.since))
+    if query.until is not None:
+        conditions.append("s.stored <= ?")
+        params.append(parse_timestamp(query.until))
+    if query.after_seq is not None:
+        conditions.append("s.seq > ?" if query.ascending else "s.seq < ?")
+        params.append(query.after_seq)
+    if query.ceiling_seq is not None:
+        conditions.append("s.seq <= ?")
+        params.append(query.ceiling_seq)
+    if query.authority_key is not None:
+        conditions.append("list_contains(s.related_agents, ?)")
+        params.append(query.authority_key)
+    return conditions, params
+
+
+def build_sql(query: StatementQuery, with_refs: bool, page: int) -> tuple[str, list[Any]]:
+    """SQL returning (seq, raw) of one page plus one row, to tell whether more follow."""
+    match, match_params = match_conditions(query, "s")
+    where, params = time_conditions(query)
+    prefix = ""
+    if match and with_refs:
+        target_match, target_params = match_conditions(query, "t")
+        prefix = f"""WITH RECURSIVE hit(id) AS (
+            SELECT r.id FROM statements r JOIN statements t ON t.id = r.ref_target
+            WHERE r.ref_target IS NOT NULL AND {' AND '.join(target_match)}
+            UNION SELECT r.id FROM statements r JOIN hit h ON r.ref_target = h.id)
+        """
+        where.append(f"(({' AND '.join(match)}) OR s.id IN (SELECT id FROM hit))")
+        params = target_params + params + match_params
+    else:
+        where += match
+        params += match_params
+    order = "ASC" if query.ascending else "DESC"
+    sql = (
+        f"{prefix}SELECT s.seq, s.raw FROM statements s WHERE {' AND '.join(where)} "
+        f"ORDER BY s.seq {order} LIMIT {page + 1}"
+    )
+    return sql, params
+
+
+def run_query(db: Database, query: StatementQuery, max_page: int) -> tuple[list[str], str | None]:
+    """One page of raw statement JSON, and the `more` token when statements remain."""
+    cursor = db.read()
+    if query.ceiling_seq is None:
+        row = cursor.execute("SELECT coalesce(max(seq), 0) FROM statements").fetchone()
+        query.ceiling_seq = row[0] if row else 0
+    with_refs = has_statement_refs(db)
+    page = min(query.limit, max_page) if query.limit else max_page
+    sql, params = build_sql(query, with_refs, page)
+    rows = cursor.execute(sql, params).fetchall()
+    if len(rows) <= page:
+        return [raw for _, raw in rows], None
+    rows = rows[:page]
+    query.after_seq = rows[-1][0]
+    return [raw for _, raw in rows], query.token()
+
+
+def has_statement_refs(db: Database) -> bool:
+    row = db.read().execute(
+        "SELECT 1 FROM statements WHERE ref_target IS NOT NULL LIMIT 1"
+    ).fetchone()
+    return row is not None
+
+
+def fetch_single(db: Database, statement_id: str, voided: bool) -> str | None:
+    """The statement with this id: voided ones only by voidedStatementId (Comm. 2.1.4)."""
+    row = db.read().execute(
+        "SELECT raw FROM statements WHERE id = ?::UUID AND voided = ?",
+        [statement_id, voided],
+    ).fetchone()
+    return row[0] if row else None
