@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import asdict
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +72,7 @@ def revoke_credential(key: str, services: ServicesDep, principal: PrincipalDep) 
     return Response(status_code=204)
 
 
-@router.post("/admin/statements/import")
+@router.post("/admin/statements/import", max_body_size=1 << 40)  # files of any size
 async def import_file(
     request: Request, filename: str, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -89,7 +89,9 @@ async def import_file(
 
 
 @router.post("/admin/backup")
-def make_backup(body: BackupRequest, services: ServicesDep, principal: PrincipalDep) -> dict[str, str]:
+def make_backup(
+    body: BackupRequest, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, str]:
     require(principal, "admin")
     try:
         target = backup(services.db, Path(body.out))

@@ -34,7 +34,13 @@ def create_app(settings: Settings, admin_token: str | None = None) -> FastAPI:
         finally:
             app.state.services.close()
 
-    app = FastAPI(title="Learnsight", version=__version__, lifespan=lifespan)
+    app = FastAPI(
+        title="Learnsight",
+        version=__version__,
+        lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,  # larger bodies get 413 (Comm. 3.2)
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+    )
     app.state.admin_token = admin_token
     app.include_router(routes.router)
     app.include_router(document_routes.router)

@@ -86,10 +86,14 @@ class Credentials:
         return CreatedCredential(key, secret, name, chosen)
 
     def list(self) -> list[dict[str, Any]]:
-        rows = self.db.read().execute(
-            "SELECT key, name, scopes, created::VARCHAR, revoked::VARCHAR FROM credentials "
-            "ORDER BY created"
-        ).fetchall()
+        rows = (
+            self.db.read()
+            .execute(
+                "SELECT key, name, scopes, created::VARCHAR, revoked::VARCHAR FROM credentials "
+                "ORDER BY created"
+            )
+            .fetchall()
+        )
         names = ("key", "name", "scopes", "created", "revoked")
         return [dict(zip(names, row, strict=True)) for row in rows]
 
@@ -113,9 +117,13 @@ class Credentials:
 
     def _load(self) -> dict[str, tuple[str, Principal]]:
         if self._active is None:
-            rows = self.db.read().execute(
-                "SELECT key, secret_sha256, name, scopes FROM credentials WHERE revoked IS NULL"
-            ).fetchall()
+            rows = (
+                self.db.read()
+                .execute(
+                    "SELECT key, secret_sha256, name, scopes FROM credentials WHERE revoked IS NULL"
+                )
+                .fetchall()
+            )
             self._active = {
                 key: (digest, Principal(key, name, frozenset(scopes)))
                 for key, digest, name, scopes in rows

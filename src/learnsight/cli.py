@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import asdict
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -75,9 +75,7 @@ def call_server(server: LiveServer, method: str, path: str, **kwargs: Any) -> An
     """One admin API call to the live server; errors become CommandError."""
     headers = {"Authorization": f"Bearer {server.token}"}
     try:
-        response = httpx.request(
-            method, server.url + path, headers=headers, timeout=None, **kwargs
-        )
+        response = httpx.request(method, server.url + path, headers=headers, timeout=None, **kwargs)
     except httpx.HTTPError as error:
         raise CommandError(f"the server at {server.url} did not answer: {error}") from None
     if response.status_code >= 400:
@@ -114,7 +112,9 @@ def credentials_create(
     name: Annotated[str, typer.Option("--name", help="Who or what uses this credential.")],
     scopes: Annotated[
         list[str] | None,
-        typer.Option("--scopes", help=f"Scopes granted (default: all). One of: {', '.join(SCOPES)}"),
+        typer.Option(
+            "--scopes", help=f"Scopes granted (default: all). One of: {', '.join(SCOPES)}"
+        ),
     ] = None,
     data: DataOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print {key, secret} as JSON.")] = False,

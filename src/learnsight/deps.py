@@ -47,4 +47,6 @@ PrincipalDep = Annotated[Principal, Depends(authenticate)]
 def require(principal: Principal, *scopes: str) -> None:
     """403 unless the principal holds one of the scopes (or `all` / `admin`)."""
     if not principal.may(*scopes):
-        raise XAPIError(f"this credential lacks the scope for this request ({' or '.join(scopes)})", 403)
+        raise XAPIError(
+            f"this credential lacks the scope for this request ({' or '.join(scopes)})", 403
+        )

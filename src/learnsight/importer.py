@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, BinaryIO, cast
 
 import orjson
 
@@ -37,8 +37,10 @@ class ImportSummary:
         return dict(self.__dict__)
 
 
-def open_text(path: Path) -> IO[bytes]:
-    return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
+def open_text(path: Path) -> BinaryIO:
+    if path.suffix == ".gz":
+        return cast(BinaryIO, gzip.GzipFile(path, "rb"))
+    return path.open("rb")
 
 
 def read_statements(path: Path) -> Iterator[tuple[int, Any]]:
@@ -89,7 +91,10 @@ def import_statements(
 
 
 def store_batch(
-    services: Services, batch: list[tuple[int, Any]], authority: dict[str, Any], summary: ImportSummary
+    services: Services,
+    batch: list[tuple[int, Any]],
+    authority: dict[str, Any],
+    summary: ImportSummary,
 ) -> None:
     """Validate and store one batch; on any error the whole batch is rejected and reported."""
     try:

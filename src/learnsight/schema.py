@@ -28,7 +28,7 @@ CREATE TABLE statements (
     context_parent_ids VARCHAR[],
     context_grouping_ids VARCHAR[],
     related_agents VARCHAR[],        -- every agent key in the statement, for related_agents=true
-    related_activities VARCHAR[],    -- every activity id in the statement, for related_activities=true
+    related_activities VARCHAR[],    -- every activity id, for related_activities=true
     ref_target UUID,                 -- the statement a StatementRef object points at
     voided BOOLEAN NOT NULL DEFAULT false,
     contact_id VARCHAR,              -- identity resolution fills these

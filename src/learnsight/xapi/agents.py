@@ -15,11 +15,11 @@ IFI_PROPERTIES = ("mbox", "mbox_sha1sum", "openid", "account")
 def ifi_key(agent: dict[str, Any]) -> str | None:
     """The key of an Agent or identified Group, or None for an anonymous Group."""
     if (mbox := agent.get("mbox")) is not None:
-        return "mbox:" + mbox.lower()
+        return "mbox:" + str(mbox).lower()
     if (sha := agent.get("mbox_sha1sum")) is not None:
-        return "sha1:" + sha.lower()
+        return "sha1:" + str(sha).lower()
     if (openid := agent.get("openid")) is not None:
-        return "openid:" + openid
+        return "openid:" + str(openid)
     if (account := agent.get("account")) is not None:
         return f"account:{account['homePage']}\t{account['name']}"
     return None

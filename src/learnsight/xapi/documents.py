@@ -87,14 +87,20 @@ class DocumentStore:
     def get(self, scope: DocumentScope, doc_id: str) -> Document | None:
         return self._fetch(self.db.read(), scope, doc_id)
 
-    def ids(self, scope: DocumentScope, since: datetime | None) -> tuple[list[str], datetime | None]:
+    def ids(
+        self, scope: DocumentScope, since: datetime | None
+    ) -> tuple[list[str], datetime | None]:
         """Ids of the scope's documents (updated after `since`), and the latest update."""
-        rows = self.db.read().execute(
-            "SELECT doc_id, updated FROM documents WHERE kind = ? AND activity_id = ? "
-            "AND agent_key = ? AND registration = ? AND (? IS NULL OR updated > ?) "
-            "ORDER BY doc_id",
-            [*scope.key(), since, since],
-        ).fetchall()
+        rows = (
+            self.db.read()
+            .execute(
+                "SELECT doc_id, updated FROM documents WHERE kind = ? AND activity_id = ? "
+                "AND agent_key = ? AND registration = ? AND (? IS NULL OR updated > ?) "
+                "ORDER BY doc_id",
+                [*scope.key(), since, since],
+            )
+            .fetchall()
+        )
         latest = max((updated for _, updated in rows), default=None)
         return [doc_id for doc_id, _ in rows], latest
 
@@ -110,10 +116,12 @@ class DocumentStore:
         with self.db.write() as cur:
             existing = self._fetch(cur, scope, doc_id)
             conditions.check(existing)
-            if require_conditions and existing is not None and not conditions.present:
-                raise XAPIError(
-                    "the document exists: GET it, then PUT with If-Match set to its ETag", 409
-                )
+            if require_conditions and not conditions.present:
+                if existing is not None:
+                    raise XAPIError(
+                        "the document exists: GET it, then PUT with If-Match set to its ETag", 409
+                    )
+                raise XAPIError("PUT needs an If-Match or If-None-Match header (Comm. 3.1)")
             self._write(cur, scope, doc_id, content, content_type)
 
     def post(

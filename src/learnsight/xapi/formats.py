@@ -28,7 +28,7 @@ def as_ids(statement: dict[str, Any]) -> dict[str, Any]:
 def object_ids(obj: dict[str, Any]) -> dict[str, Any]:
     kind = obj.get("objectType", "Activity")
     if kind == "Activity":
-        return {"objectType": "Activity", "id": obj["id"]}
+        return {"id": obj["id"]}
     if kind in ("Agent", "Group"):
         return ifi_only(obj)
     if kind == "SubStatement":

@@ -6,6 +6,7 @@ client used, and so that they cost next to nothing on the ingest path.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -67,14 +68,24 @@ class XAPIVersionMiddleware:
             )
             return
 
+        is_statements = scope["path"].rstrip("/") == XAPI_PREFIX + "/statements"
+
         async def send_with_version(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [h for h in message["headers"] if h[0] != b"x-experience-api-version"]
                 headers.append((b"x-experience-api-version", XAPI_VERSION.encode()))
+                if is_statements:  # required on every Statement resource response (2.1.3)
+                    headers.append((b"x-experience-api-consistent-through", now_header()))
                 message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_version)
+
+
+def now_header() -> bytes:
+    """Statements are readable once acknowledged, so "consistent through" is simply now."""
+    moment = datetime.now(UTC).isoformat(timespec="microseconds")
+    return moment.replace("+00:00", "Z").encode()
 
 
 def header(scope: Scope, name: bytes) -> str | None:

@@ -148,7 +148,8 @@ def match_conditions(query: StatementQuery, alias: str) -> tuple[list[str], list
 
 
 def time_conditions(query: StatementQuery) -> tuple[list[str], list[Any]]:
-    conditions, params = ["NOT s.voided"], []
+    conditions: list[str] = ["NOT s.voided"]
+    params: list[Any] = []
     if query.since is not None:
         conditions.append("s.stored > ?")
         params.append(parse_timestamp(query.since))
@@ -176,7 +177,7 @@ def build_sql(query: StatementQuery, with_refs: bool, page: int) -> tuple[str, l
         target_match, target_params = match_conditions(query, "t")
         prefix = f"""WITH RECURSIVE hit(id) AS (
             SELECT r.id FROM statements r JOIN statements t ON t.id = r.ref_target
-            WHERE r.ref_target IS NOT NULL AND {' AND '.join(target_match)}
+            WHERE r.ref_target IS NOT NULL AND {" AND ".join(target_match)}
             UNION SELECT r.id FROM statements r JOIN hit h ON r.ref_target = h.id)
         """
         where.append(f"(({' AND '.join(match)}) OR s.id IN (SELECT id FROM hit))")
@@ -210,16 +211,22 @@ def run_query(db: Database, query: StatementQuery, max_page: int) -> tuple[list[
 
 
 def has_statement_refs(db: Database) -> bool:
-    row = db.read().execute(
-        "SELECT 1 FROM statements WHERE ref_target IS NOT NULL LIMIT 1"
-    ).fetchone()
+    row = (
+        db.read()
+        .execute("SELECT 1 FROM statements WHERE ref_target IS NOT NULL LIMIT 1")
+        .fetchone()
+    )
     return row is not None
 
 
 def fetch_single(db: Database, statement_id: str, voided: bool) -> str | None:
     """The statement with this id: voided ones only by voidedStatementId (Comm. 2.1.4)."""
-    row = db.read().execute(
-        "SELECT raw FROM statements WHERE id = ?::UUID AND voided = ?",
-        [statement_id, voided],
-    ).fetchone()
+    row = (
+        db.read()
+        .execute(
+            "SELECT raw FROM statements WHERE id = ?::UUID AND voided = ?",
+            [statement_id, voided],
+        )
+        .fetchone()
+    )
     return row[0] if row else None

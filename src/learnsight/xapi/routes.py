@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -17,7 +16,7 @@ from learnsight.xapi.agents import ifi_key, person
 from learnsight.xapi.errors import XAPIError
 from learnsight.xapi.http import XAPI_VERSION
 from learnsight.xapi.signature import verify_signatures
-from learnsight.xapi.statements import format_timestamp, http_date, parse_timestamp
+from learnsight.xapi.statements import http_date, parse_timestamp
 from learnsight.xapi.store import Attachment
 from learnsight.xapi.validate import is_iri, is_uuid, validate_agent, validate_statement
 
@@ -25,13 +24,9 @@ router = APIRouter(prefix="/xAPI")
 READ_SCOPES = ("statements/read", "statements/read/mine", "all/read")
 
 
-def json_response(body: Any, status: int = 200, **headers: str) -> Response:
+def json_response(body: Any, headers: dict[str, str] | None = None) -> Response:
     content = body if isinstance(body, bytes) else orjson.dumps(body)
-    return Response(content, status, headers=headers, media_type="application/json")
-
-
-def consistent_through() -> dict[str, str]:
-    return {"X-Experience-API-Consistent-Through": format_timestamp(datetime.now(UTC))}
+    return Response(content, 200, headers=headers, media_type="application/json")
 
 
 def check_params(request: Request, allowed: set[str]) -> dict[str, str]:
@@ -64,7 +59,7 @@ async def put_statement(
         raise XAPIError("$.id: differs from the statementId parameter")
     statements["id"] = statement_id
     await store_batch(services, principal, [statements], attachments, single=True)
-    return Response(status_code=204, headers=consistent_through())
+    return Response(status_code=204)
 
 
 @router.post("/statements")
@@ -78,7 +73,7 @@ async def post_statements(
     ids = await store_batch(
         services, principal, batch, attachments, single=not isinstance(statements, list)
     )
-    return json_response(ids, **consistent_through())
+    return json_response(ids)
 
 
 async def read_statements(request: Request) -> tuple[Any, dict[str, Attachment]]:
@@ -111,12 +106,15 @@ async def store_batch(
         validate_statement(statement, "$" if single else f"$[{index}]")
         check_attachments(index, statement, attachments)
         verify_signatures(index, statement, attachments)
+    reject_unreferenced_parts(batch, attachments)
     authority = principal.authority(services.settings.base_url)
     stored = await run_in_threadpool(services.statements.store, batch, authority, attachments)
     return stored.ids
 
 
-def check_attachments(index: int, statement: dict[str, Any], received: dict[str, Attachment]) -> None:
+def check_attachments(
+    index: int, statement: dict[str, Any], received: dict[str, Attachment]
+) -> None:
     """Every attachment needs a fileUrl or raw data sent in the request (Comm. 1.5.2)."""
     for position, meta in enumerate(statement.get("attachments", ())):
         if "fileUrl" not in meta and meta["sha2"].lower() not in received:
@@ -124,6 +122,14 @@ def check_attachments(index: int, statement: dict[str, Any], received: dict[str,
                 f"$[{index}].attachments[{position}]: no fileUrl and no multipart part "
                 f"with SHA-2 {meta['sha2']}"
             )
+
+
+def reject_unreferenced_parts(batch: list[Any], received: dict[str, Attachment]) -> None:
+    """A multipart part that no attachment object declares is an error (Comm. 1.5.2)."""
+    declared = {a["sha2"].lower() for st in batch for a in st.get("attachments", ())}
+    for sha2 in received:
+        if sha2 not in declared:
+            raise XAPIError(f"multipart part with SHA-2 {sha2} matches no attachment object")
 
 
 @router.api_route("/statements", methods=["GET", "HEAD"])
@@ -146,12 +152,12 @@ def get_statements(request: Request, services: ServicesDep, principal: Principal
     more = f"/xAPI/statements?more={token}" if token else ""
     statements = formatted(services, raws, statement_query.format, request)
     body = b'{"statements":[' + b",".join(statements) + b'],"more":' + orjson.dumps(more) + b"}"
-    headers = consistent_through()
+    headers: dict[str, str] = {}
     if raws:
         headers["Last-Modified"] = http_date(parse_timestamp(orjson.loads(raws[0])["stored"]))
     if statement_query.attachments:
         return multipart_response(services, body, raws, headers)
-    return json_response(body, **headers)
+    return json_response(body, headers)
 
 
 def get_single_statement(services: Services, params: dict[str, str], request: Request) -> Response:
@@ -170,10 +176,10 @@ def get_single_statement(services: Services, params: dict[str, str], request: Re
     if raw is None:
         raise XAPIError(f"no statement with id {statement_id}", 404)
     body = formatted(services, [raw], statement_format, request)[0]
-    headers = {**consistent_through(), "Last-Modified": http_date(parse_timestamp(orjson.loads(raw)["stored"]))}
+    headers = {"Last-Modified": http_date(parse_timestamp(orjson.loads(raw)["stored"]))}
     if with_attachments:
         return multipart_response(services, body, [raw], headers)
-    return json_response(body, **headers)
+    return json_response(body, headers)
 
 
 def formatted(services: Services, raws: list[str], fmt: str, request: Request) -> list[bytes]:

@@ -102,7 +102,9 @@ def typed_columns(statement: dict[str, Any]) -> dict[str, Any]:
         "object_type": object_type,
         "object_id": object_identity(obj, object_type),
         "object_members": member_keys(obj) or None if object_type == "Group" else None,
-        "activity_type": obj.get("definition", {}).get("type") if object_type == "Activity" else None,
+        "activity_type": obj.get("definition", {}).get("type")
+        if object_type == "Activity"
+        else None,
         "registration": context.get("registration"),
         "result_success": result.get("success"),
         "result_completion": result.get("completion"),

@@ -118,9 +118,7 @@ class StatementStore:
         existing = {sid: orjson.loads(raw) for sid, raw in found}
         for row in rows:
             if row.id in existing and not same_statement(existing[row.id], row.statement):
-                raise XAPIError(
-                    f"statement {row.id} is already stored with different content", 409
-                )
+                raise XAPIError(f"statement {row.id} is already stored with different content", 409)
         return [row for row in rows if row.id not in existing]
 
     def _insert(self, cur: Any, rows: list[StatementRow]) -> None:
@@ -201,11 +199,15 @@ class StatementStore:
         """Stored attachment contents with these SHA-2 hashes."""
         if not hashes:
             return []
-        rows = self.db.read().execute(
-            "SELECT sha2, content_type, content FROM attachments "
-            "WHERE sha2 IN (SELECT unnest(?::VARCHAR[]))",
-            [sorted(hashes)],
-        ).fetchall()
+        rows = (
+            self.db.read()
+            .execute(
+                "SELECT sha2, content_type, content FROM attachments "
+                "WHERE sha2 IN (SELECT unnest(?::VARCHAR[]))",
+                [sorted(hashes)],
+            )
+            .fetchall()
+        )
         return [Attachment(sha2, ctype, bytes(content)) for sha2, ctype, content in rows]
 
     def _store_attachments(
@@ -215,11 +217,13 @@ class StatementStore:
         if not links:
             return
         cur.executemany("INSERT INTO statement_attachments VALUES (?, ?)", links)
-        received = [a for a in attachments.values() if any(sha == a.sha2 for _, sha in links)]
-        cur.executemany(
-            "INSERT OR IGNORE INTO attachments VALUES (?, ?, ?)",
-            [[a.sha2, a.content_type, a.content] for a in received],
-        )
+        linked = {sha2 for _, sha2 in links}
+        received = [a for a in attachments.values() if a.sha2 in linked]
+        if received:
+            cur.executemany(
+                "INSERT OR IGNORE INTO attachments VALUES (?, ?, ?)",
+                [[a.sha2, a.content_type, a.content] for a in received],
+            )
 
 
 def reject_duplicate_ids(statements: list[dict[str, Any]]) -> None:

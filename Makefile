@@ -1,0 +1,43 @@
+# Everything a fresh machine with only Python 3.11+ needs: `make demo` and `make test`.
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+BOOTSTRAP := .bootstrap
+UV := $(BOOTSTRAP)/bin/uv
+DATA ?= learnsight-data
+PORT ?= 8000
+
+.PHONY: install demo test lint format bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(BOOTSTRAP)
+	$(BOOTSTRAP)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.installed: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen
+	touch $@
+
+install: .venv/.installed
+
+demo: install
+	$(UV) run learnsight statements import tests/fixtures/video-statements.json.gz --data $(DATA)
+	@echo "Credentials for HTTP Basic auth on the xAPI endpoint:"
+	$(UV) run learnsight credentials create --name demo --data $(DATA)
+	$(UV) run learnsight serve --data $(DATA) --port $(PORT)
+
+lint: install
+	$(UV) run ruff check src tests benchmarks
+	$(UV) run ruff format --check src tests benchmarks
+	$(UV) run mypy
+
+test: lint
+	$(UV) run pytest -n 2
+
+format: install
+	$(UV) run ruff format src tests benchmarks
+	$(UV) run ruff check --fix src tests benchmarks
+
+bench: install
+	$(UV) run python benchmarks/lrs.py
+
+clean:
+	rm -rf $(BOOTSTRAP) .venv
