@@ -13,7 +13,6 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import duckdb
 import httpx
 import orjson
@@ -21,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
+from typer.exceptions import TyperException
 
 from learnsight.auth import SCOPES, CredentialError
 from learnsight.backup import backup as backup_database
@@ -265,9 +265,13 @@ def main() -> None:
         app(expand_variadic_scopes(sys.argv[1:]), standalone_mode=False)
     except typer.Exit as done:
         sys.exit(done.exit_code)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
+    except TyperException as error:  # usage errors: typer prints them as click would
+        show = getattr(error, "show", None)
+        if show is not None:
+            show()
+        else:
+            errors.print(f"[red]error:[/] {error}")
+        sys.exit(getattr(error, "exit_code", 2))
     except (CommandError, CredentialError, XAPIError, DataDirectoryError, FileExistsError) as error:
         errors.print(f"[red]error:[/] {error}")
         sys.exit(1)

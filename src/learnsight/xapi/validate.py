@@ -166,6 +166,7 @@ _RULE_IRL: Final = "must be an absolute IRL (with a scheme)"
 _RULE_UUID: Final = "must be a UUID in standard string form"
 _RULE_TIMESTAMP: Final = "must be an ISO 8601 date-time, e.g. 2024-01-31T12:00:00.000Z"
 _RULE_STRING: Final = "must be a string"
+_RULE_OBJECT: Final = "must be a JSON object"
 
 
 # --- Public helpers ---
@@ -312,9 +313,9 @@ def _check_object(value: object, path: str, in_substatement: bool) -> str:
     return str(object_type)
 
 
-def _check_statement_ref(obj: JSONObject, path: str) -> None:
+def _check_statement_ref(value: object, path: str) -> None:
     """A Statement Reference (2.4.4.3.s4): objectType "StatementRef" and a UUID id."""
-    _check_properties(obj, _STATEMENT_REF, path, required=("id",))
+    obj = _check_properties(value, _STATEMENT_REF, path, required=("id",))
     if obj.get("objectType") != "StatementRef":
         _fail(f"{path}.objectType", 'must be "StatementRef"')
 
@@ -371,7 +372,7 @@ def _check_group(obj: JSONObject, path: str) -> None:
 
 
 def _count_ifis(obj: JSONObject) -> int:
-    """How many Inverse Functional Identifiers (2.4.2.3); their values are checked by _walk."""
+    """How many Inverse Functional Identifiers (2.4.2.3); their values have been checked."""
     return ("mbox" in obj) + ("mbox_sha1sum" in obj) + ("openid" in obj) + ("account" in obj)
 
 
@@ -495,8 +496,7 @@ def _team(value: object, path: str, key: str) -> None:
 
 
 def _context_statement(value: object, path: str, key: str) -> None:
-    path = f"{path}.{key}"
-    _check_statement_ref(_object(value, path), path)
+    _check_statement_ref(value, f"{path}.{key}")
 
 
 def _context_activities(value: object, path: str, key: str) -> None:
@@ -528,8 +528,9 @@ def _attachments(value: object, path: str, key: str) -> None:
 
 def _language_map(value: object, path: str, key: str) -> None:
     """A Language Map (4.2): RFC 5646 tags mapped to strings."""
-    obj = _object(value, f"{path}.{key}")
-    for tag, text in obj.items():
+    if type(value) is not dict:  # _object() inlined, not to build the path on every call
+        _fail(f"{path}.{key}", _RULE_OBJECT)
+    for tag, text in value.items():
         # The cache lookup inlined: this runs for every display, name and description.
         if tag not in _LANGUAGE_TAG_CACHE and not is_language_tag(tag):
             _fail(_key_path(f"{path}.{key}", tag), "key must be an RFC 5646 language tag")
@@ -539,7 +540,9 @@ def _language_map(value: object, path: str, key: str) -> None:
 
 def _extensions(value: object, path: str, key: str) -> None:
     """Extensions (4.1): IRI keys; any values, null included (4.1.s3.b2, 2.2.s4.b1.b1)."""
-    for name in _object(value, f"{path}.{key}"):
+    if type(value) is not dict:
+        _fail(f"{path}.{key}", _RULE_OBJECT)
+    for name in value:
         if name not in _IRI_CACHE and not is_iri(name):
             _fail(_key_path(f"{path}.{key}", name), "key must be an absolute IRI (with a scheme)")
 
@@ -555,7 +558,7 @@ def _check_properties(
     Keys the schema lacks are not allowed (2.2.s4.b1.b5, b7: wrong case, unknown property).
     """
     if type(value) is not dict:
-        _fail(path, "must be a JSON object")
+        _fail(path, _RULE_OBJECT)
     for key, item in value.items():
         check = schema.get(key)
         if check is None:
@@ -573,7 +576,7 @@ def _fail(path: str, rule: str) -> NoReturn:
 
 def _object(value: object, path: str) -> JSONObject:
     if type(value) is not dict:
-        _fail(path, "must be a JSON object")
+        _fail(path, _RULE_OBJECT)
     return value
 
 

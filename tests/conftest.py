@@ -1,0 +1,61 @@
+"""Fixtures: one real Learnsight server per test session (per xdist worker) and its clients.
+
+Tests that need a server of their own (kill -9, stopping it, CLI with and without a server)
+start a `LearnsightServer` themselves on a tmp_path data directory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from helpers import Credential, LearnsightServer, create_credential
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LearnsightServer]:
+    """The shared server; tests keep out of each other's way with fresh ids and IRIs."""
+    instance = LearnsightServer(tmp_path_factory.mktemp("shared") / "data")
+    instance.start()
+    try:
+        yield instance
+    finally:
+        instance.stop()
+
+
+@pytest.fixture(scope="session")
+def credential(server: LearnsightServer) -> Credential:
+    """A credential with the default scopes (`all`), created with the CLI."""
+    return create_credential(server.data, "integration tests")
+
+
+@pytest.fixture(scope="session")
+def make_credential(server: LearnsightServer) -> Callable[..., Credential]:
+    """Create more credentials on the shared server: make_credential("name", "scope", ...)."""
+
+    def make(name: str, *scopes: str) -> Credential:
+        return create_credential(server.data, name, scopes)
+
+    return make
+
+
+@pytest.fixture
+def lrs(server: LearnsightServer, credential: Credential) -> Iterator[httpx.Client]:
+    """A client of the shared server with full xAPI rights and the version header set."""
+    with server.client(credential) as client:
+        yield client
+
+
+@pytest.fixture
+def anonymous(server: LearnsightServer) -> Iterator[httpx.Client]:
+    """A client of the shared server without credentials (version header set)."""
+    with server.client() as client:
+        yield client
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A fresh, not yet created, data directory."""
+    return tmp_path / "data"
