@@ -91,6 +91,7 @@ class Options:
     ralph_n: int
     cache_dir: Path
     py_spy: Path | None
+    load_at_start: float
 
 
 def parse_options(argv: list[str] | None) -> Options:
@@ -127,6 +128,7 @@ def parse_options(argv: list[str] | None) -> Options:
         ralph_n=pick(args.ralph_n, 20_000, 5_000),
         cache_dir=args.cache_dir.expanduser(),
         py_spy=args.py_spy,
+        load_at_start=os.getloadavg()[0],
     )
 
 
@@ -319,6 +321,12 @@ class Server:
                 return int(line.split()[1]) / 1024
         raise RuntimeError(f"no {field} in /proc/{self.process.pid}/status")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server process (all its threads) has used so far."""
+        stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+        fields = stat.rpartition(")")[2].split()  # fields 3.. of proc(5); utime, stime: 14, 15
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 
 def note(message: str) -> None:
     """Progress, on stderr, so that stdout holds only the figures."""
@@ -441,27 +449,47 @@ def profiled(pid: int, output: Path | None) -> Iterator[None]:
             recorder.kill()
 
 
-def profile_summary(path: Path, top: int = 20) -> list[str]:
-    """The frames with the most samples: on top of the stack (self) and anywhere (total)."""
-    own: Counter[str] = Counter()
-    total: Counter[str] = Counter()
-    samples = 0
-    for line in path.read_text().splitlines():
-        stack, _, count_text = line.rpartition(" ")
-        if not stack or not count_text.isdigit():
+# Leaf frames of threads that wait rather than work (py-spy's idle detection misses some).
+IDLE_FRAMES = ("EpollSelector.select ", "Condition.wait ", "Event.wait ", "_worker (concurrent")
+
+
+def function_of(frame: str) -> str:
+    """`f (file.py:12)` -> `f (file.py)`: samples of one function on all its lines."""
+    return frame.rpartition(":")[0] + ")" if frame.endswith(")") else frame
+
+
+def read_profile(path: Path) -> tuple[Counter[str], Counter[str], Counter[str], int]:
+    """Busy samples per leaf line, per leaf function, per learnsight function on the stack."""
+    lines: Counter[str] = Counter()
+    functions: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    busy = 0
+    for text in path.read_text().splitlines():
+        stack, _, count_text = text.rpartition(" ")
+        frames = stack.split(";")
+        if not stack or not count_text.isdigit() or frames[-1].startswith(IDLE_FRAMES):
             continue
-        frames, count = stack.split(";"), int(count_text)
-        samples += count
-        own[frames[-1]] += count
-        for frame in set(frames):
-            total[frame] += count
-    lines = [f"py-spy: {samples} samples in {path}", "self %  total %  frame"]
-    for frame, count in own.most_common(top):
-        lines.append(f"{100 * count / samples:6.1f} {100 * total[frame] / samples:8.1f}  {frame}")
-    lines.append("total %  frame (by inclusive samples)")
-    for frame, count in total.most_common(top):
-        lines.append(f"{100 * count / samples:7.1f}  {frame}")
-    return lines
+        count = int(count_text)
+        busy += count
+        lines[frames[-1]] += count
+        functions[function_of(frames[-1])] += count
+        for name in {function_of(f) for f in frames if "learnsight/" in f}:
+            inclusive[name] += count
+    return lines, functions, inclusive, busy
+
+
+def profile_summary(path: Path, top: int = 15) -> list[str]:
+    """Where the server's busy samples went: hottest lines, functions, learnsight callers."""
+    lines, functions, inclusive, busy = read_profile(path)
+    out = [f"py-spy profile of the batch-1,000 server ({busy} busy samples, raw: {path})"]
+    for title, counter in (
+        ("% self, by line", lines),
+        ("% self, by function", functions),
+        ("% inclusive, learnsight functions", inclusive),
+    ):
+        out.append(title)
+        out += [f"{100 * n / busy:6.1f}  {frame}" for frame, n in counter.most_common(top)]
+    return out
 
 
 # --- report ------------------------------------------------------------------------------------
@@ -512,6 +540,8 @@ def environment_header(options: Options) -> list[str]:
         f"Learnsight {__version__} LRS benchmark ({mode} run, {datetime.date.today()})",
         f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
         f"DuckDB {duckdb.__version__}; server and client each one process, loopback HTTP/1.1",
+        f"load average (1 min) at start {options.load_at_start:.2f}, at end "
+        f"{os.getloadavg()[0]:.2f} (other work on the machine skews the figures)",
         "",
     ]
 
@@ -519,33 +549,48 @@ def environment_header(options: Options) -> list[str]:
 # --- measurements ------------------------------------------------------------------------------
 
 
-def ingest_series(
-    options: Options, workdir: Path, batch: int, total: int
-) -> tuple[IngestResult, int, float]:
-    """One series on a fresh Learnsight: client result, statements stored, peak server MB."""
+@dataclass(frozen=True)
+class Series:
+    """One ingest series: what the client saw, and what the server stored and used."""
+
+    result: IngestResult
+    stored: int
+    peak_mb: float
+    cpu_seconds: float  # server CPU time while the client ran
+
+    def detail(self) -> str:
+        r = self.result
+        return (
+            f"{r.statements:,} statements in {r.seconds:.1f} s, {self.stored:,} stored "
+            f"(incl. 1 warm-up); p50 {percentile(r.latencies, 50):.1f} ms/request; server "
+            f"CPU {self.cpu_seconds:.1f} s ({self.cpu_seconds / r.seconds:.0%} of the time), "
+            f"peak {self.peak_mb:.0f} MB"
+        )
+
+
+def ingest_series(options: Options, workdir: Path, batch: int, total: int) -> Series:
+    """One series on a fresh Learnsight server with an empty data directory."""
     data = workdir / f"ingest-{batch}"
     spy = options.py_spy if batch == 1000 else None
     note(f"Learnsight: POST {total:,} statements in batches of {batch:,}")
     with learnsight_server(data) as server, profiled(server.process.pid, spy):
+        cpu = server.cpu_seconds()
         result = in_child(run_ingest, IngestJob(server.endpoint, batch, total))
-        peak = server.memory_mb()
+        cpu, peak = server.cpu_seconds() - cpu, server.memory_mb()
     stored = learnsight_stored(data)
     shutil.rmtree(data)
-    return result, stored, peak
+    return Series(result, stored, peak, cpu)
 
 
 def ingest_rows(options: Options, workdir: Path, rows: list[Row]) -> IngestResult:
     """Rows for batches 1, 100 and 1,000; returns the batch-1,000 result."""
     result = None
     for batch, total in ((1, options.n_single), (100, options.n), (1000, options.n)):
-        result, stored, peak = ingest_series(options, workdir, batch, total)
-        p50 = percentile(result.latencies, 50)
-        detail = (
-            f"{total:,} statements in {result.seconds:.1f} s, {stored:,} stored "
-            f"(incl. 1 warm-up); p50 {p50:.1f} ms/request; server peak {peak:.0f} MB"
-        )
+        series = ingest_series(options, workdir, batch, total)
+        result = series.result
         target = verdict(result.rate >= TARGET_INGEST, "≥ 40,000") if batch == 1000 else ""
-        emit(rows, Row(f"ingest HTTP, batch {batch:,}", per_second(result.rate), target, detail))
+        figure = per_second(result.rate)
+        emit(rows, Row(f"ingest HTTP, batch {batch:,}", figure, target, series.detail()))
     assert result is not None
     return result
 

@@ -2,9 +2,10 @@
 
 Usage: uv run python benchmarks/validate.py [PATH] [--rounds N]
 
-PATH is a gzipped (or plain) file of one JSON statement per line; it defaults to
-tests/fixtures/video-statements.json.gz. Decoding with orjson happens before timing, so the
-figure is validation alone, in statements per second on one core.
+PATH is a gzipped (or plain) file of one JSON statement per line; it defaults to the
+project's tests/fixtures/video-statements.json.gz. Decoding with orjson happens before timing,
+so the figure is validation alone (with the caller's "$[i]" paths), in statements per second
+on one core.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import orjson
 
 from learnsight.xapi.validate import validate_statement
 
-DEFAULT_FIXTURE = Path("tests/fixtures/video-statements.json.gz")
+DEFAULT_FIXTURE = Path(__file__).resolve().parent.parent / "tests/fixtures/video-statements.json.gz"
 
 
 def load_statements(path: Path) -> list[object]:

@@ -15,7 +15,6 @@ from typing import Any
 
 import orjson
 
-from learnsight.xapi.agents import actor_key, ifi_key, member_keys
 from learnsight.xapi.durations import iso_duration_seconds
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
@@ -27,14 +26,16 @@ CONTEXT_ACTIVITY_KINDS = ("parent", "grouping", "category", "other")
 
 @dataclass(slots=True)
 class StatementRow:
-    """One statement, ready to insert: typed columns plus the stored JSON."""
+    """One statement ready to insert: what Python computes; DuckDB extracts the rest."""
 
     id: str
     stored: datetime
     timestamp: datetime
     statement: dict[str, Any]
-    columns: dict[str, Any]
-    attachment_hashes: list[str]
+    verb_id: str
+    ref_target: str | None
+    duration_seconds: float | None
+    timestamp_given: bool  # False when the LRS set the timestamp to "stored"
 
 
 def parse_timestamp(value: str) -> datetime:
@@ -69,110 +70,32 @@ def normalize(statement: dict[str, Any]) -> None:
 def complete(
     statement: dict[str, Any], authority: dict[str, Any], stored: datetime
 ) -> StatementRow:
-    """Set the LRS-owned properties and extract the typed columns."""
+    """Set the LRS-owned properties (Data 2.4): id, authority, stored, version, timestamp."""
     normalize(statement)
-    statement_id = statement.setdefault("id", str(uuid.uuid4())).lower()
+    statement_id = statement.get("id")
+    statement_id = str(uuid.uuid4()) if statement_id is None else statement_id.lower()
     statement["id"] = statement_id
     statement["authority"] = authority
     statement["stored"] = format_timestamp(stored)
     statement.setdefault("version", DEFAULT_VERSION)
-    if "timestamp" in statement:
+    timestamp_given = "timestamp" in statement
+    if timestamp_given:
         timestamp = parse_timestamp(statement["timestamp"])
     else:
         timestamp = stored
         statement["timestamp"] = statement["stored"]
-    hashes = [a["sha2"] for a in statement.get("attachments", ()) if "sha2" in a]
-    columns = typed_columns(statement)
-    return StatementRow(statement_id, stored, timestamp, statement, columns, hashes)
-
-
-def typed_columns(statement: dict[str, Any]) -> dict[str, Any]:
-    """The columns KPIs and queries filter on, so that they never parse JSON."""
-    actor = statement["actor"]
     obj = statement["object"]
-    object_type = obj.get("objectType", "Activity")
-    result = statement.get("result", {})
-    score = result.get("score", {})
-    context = statement.get("context", {})
-    activities = context.get("contextActivities", {})
-    return {
-        "actor_key": actor_key(actor),
-        "actor_members": member_keys(actor) or None,
-        "verb_id": statement["verb"]["id"],
-        "object_type": object_type,
-        "object_id": object_identity(obj, object_type),
-        "object_members": member_keys(obj) or None if object_type == "Group" else None,
-        "activity_type": obj.get("definition", {}).get("type")
-        if object_type == "Activity"
-        else None,
-        "registration": context.get("registration"),
-        "result_success": result.get("success"),
-        "result_completion": result.get("completion"),
-        "result_score_scaled": score.get("scaled"),
-        "result_score_raw": score.get("raw"),
-        "result_score_min": score.get("min"),
-        "result_score_max": score.get("max"),
-        "result_duration_seconds": duration_seconds(result.get("duration")),
-        "context_parent_ids": [a["id"] for a in activities.get("parent", ())] or None,
-        "context_grouping_ids": [a["id"] for a in activities.get("grouping", ())] or None,
-        "related_agents": sorted(related_agents(statement)),
-        "related_activities": sorted(related_activities(statement)),
-        "ref_target": obj["id"].lower() if object_type == "StatementRef" else None,
-    }
+    ref_target = obj["id"].lower() if obj.get("objectType") == "StatementRef" else None
+    duration = statement.get("result", {}).get("duration")
+    seconds = iso_duration_seconds(duration) if duration else None
+    verb_id = statement["verb"]["id"]
+    return StatementRow(
+        statement_id, stored, timestamp, statement, verb_id, ref_target, seconds, timestamp_given
+    )
 
 
-def object_identity(obj: dict[str, Any], object_type: str) -> str | None:
-    if object_type in ("Agent", "Group"):
-        return actor_key(obj)
-    if object_type == "SubStatement":
-        return None
-    return str(obj["id"])
-
-
-def related_agents(statement: dict[str, Any]) -> set[str]:
-    """Every agent key of actor, object, authority, instructor and team, SubStatement too."""
-    keys: set[str] = set()
-    context = statement.get("context", {})
-    for agent in (
-        statement.get("actor"),
-        statement.get("authority"),
-        context.get("instructor"),
-        context.get("team"),
-    ):
-        if agent:
-            add_agent_keys(agent, keys)
-    obj = statement.get("object", {})
-    if obj.get("objectType") in ("Agent", "Group"):
-        add_agent_keys(obj, keys)
-    elif obj.get("objectType") == "SubStatement":
-        keys |= related_agents(obj)
-    return keys
-
-
-def add_agent_keys(agent: dict[str, Any], keys: set[str]) -> None:
-    if (key := ifi_key(agent)) is not None:
-        keys.add(key)
-    keys.update(member_keys(agent))
-
-
-def related_activities(statement: dict[str, Any]) -> set[str]:
-    """Every activity id of the object and context activities, SubStatement too."""
-    ids: set[str] = set()
-    obj = statement.get("object", {})
-    if obj.get("objectType", "Activity") == "Activity":
-        ids.add(obj["id"])
-    elif obj.get("objectType") == "SubStatement":
-        ids |= related_activities(obj)
-    for kind_activities in statement.get("context", {}).get("contextActivities", {}).values():
-        if isinstance(kind_activities, dict):
-            kind_activities = [kind_activities]
-        ids.update(a["id"] for a in kind_activities)
-    return ids
-
-
-def duration_seconds(value: str | None) -> float | None:
-    """ISO 8601 duration in seconds; years and months count 365 and 30 days (for KPIs only)."""
-    return iso_duration_seconds(value) if value else None
+def attachment_hashes(statement: dict[str, Any]) -> list[str]:
+    return [a["sha2"].lower() for a in statement.get("attachments", ()) if "sha2" in a]
 
 
 def comparable(statement: dict[str, Any]) -> bytes:
@@ -219,10 +142,16 @@ def canonical_agent(agent: dict[str, Any]) -> None:
         members.sort(key=lambda m: orjson.dumps(m, option=orjson.OPT_SORT_KEYS))
 
 
-def same_statement(stored: dict[str, Any], received: dict[str, Any]) -> bool:
-    """Whether a received statement matches the stored one with its id (Data 2.3.1.s9)."""
-    if "timestamp" not in received:
+def same_statement(
+    stored: dict[str, Any], received: dict[str, Any], compare_timestamps: bool = True
+) -> bool:
+    """Whether a received statement matches the stored one with its id (Data 2.3.1.s9).
+
+    When the received statement had no timestamp of its own, the LRS's is not compared.
+    """
+    if not compare_timestamps or "timestamp" not in received:
         stored = {k: v for k, v in stored.items() if k != "timestamp"}
+        received = {k: v for k, v in received.items() if k != "timestamp"}
     return comparable(stored) == comparable(received)
 
 

@@ -10,44 +10,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import duckdb
 import orjson
-import pyarrow as pa
 
 from learnsight.db import Database
+from learnsight.xapi.columns import COLUMN_TYPES, batch_table
 from learnsight.xapi.errors import XAPIError
-from learnsight.xapi.statements import VOIDED_VERB, StatementRow, complete, same_statement
+from learnsight.xapi.statements import (
+    VOIDED_VERB,
+    StatementRow,
+    attachment_hashes,
+    complete,
+    same_statement,
+)
 
-_LIST = pa.list_(pa.string())
-_TIME = pa.timestamp("us", tz="UTC")
-# Arrow type of every statements column, in table order (see schema.py).
-COLUMN_TYPES: dict[str, pa.DataType] = {
-    "seq": pa.int64(),
-    "id": pa.string(),
-    "stored": _TIME,
-    "timestamp": _TIME,
-    "actor_key": pa.string(),
-    "actor_members": _LIST,
-    "verb_id": pa.string(),
-    "object_type": pa.string(),
-    "object_id": pa.string(),
-    "object_members": _LIST,
-    "activity_type": pa.string(),
-    "registration": pa.string(),
-    "result_success": pa.bool_(),
-    "result_completion": pa.bool_(),
-    "result_score_scaled": pa.float64(),
-    "result_score_raw": pa.float64(),
-    "result_score_min": pa.float64(),
-    "result_score_max": pa.float64(),
-    "result_duration_seconds": pa.float64(),
-    "context_parent_ids": _LIST,
-    "context_grouping_ids": _LIST,
-    "related_agents": _LIST,
-    "related_activities": _LIST,
-    "ref_target": pa.string(),
-    "voided": pa.bool_(),
-    "raw": pa.string(),
-}
+COLUMN_NAMES = ", ".join(COLUMN_TYPES)
+INSERT_SQL = f"INSERT INTO statements ({COLUMN_NAMES}) SELECT {COLUMN_NAMES} FROM statement_batch"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +51,19 @@ class StatementStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._last_stored = datetime.fromtimestamp(0, UTC)
-        self._activity_cache: dict[str, str] = {}
-        row = db.read().execute("SELECT coalesce(max(seq), 0) FROM statements").fetchone()
+        cursor = db.read()
+        row = cursor.execute("SELECT coalesce(max(seq), 0) FROM statements").fetchone()
         self._last_seq: int = row[0] if row else 0
+        # Targets of voiding statements that have not arrived yet: few, so kept in memory.
+        self._pending_voids: set[str] = {
+            str(target)
+            for (target,) in cursor.execute(
+                f"""SELECT v.ref_target FROM statements v WHERE v.verb_id = '{VOIDED_VERB}'
+                AND NOT EXISTS (SELECT 1 FROM statements s WHERE s.id = v.ref_target)"""
+            ).fetchall()
+        }
+        self._definitions: dict[str, dict[str, Any]] = {}
+        self._merged: set[tuple[str, bytes]] = set()  # definitions already merged
 
     def store(
         self,
@@ -85,19 +73,32 @@ class StatementStore:
     ) -> StoredBatch:
         """Store a validated batch all-or-nothing; known identical statements are no-ops."""
         reject_duplicate_ids(statements)
+        rows = [complete(st, authority, self._next_stored()) for st in statements]
         try:
-            with self.db.write() as cur:
-                rows = [complete(st, authority, self._next_stored()) for st in statements]
-                new_rows = self._drop_known(cur, rows)
-                if new_rows:
-                    self._insert(cur, new_rows)
-                    self._apply_voiding(cur, new_rows)
-                    self._merge_activities(cur, new_rows)
-                    self._store_attachments(cur, new_rows, attachments or {})
-        except BaseException:
-            self._activity_cache.clear()  # it may hold definitions that were rolled back
-            raise
+            new_rows = self._write(rows, attachments or {}, check_known=False)
+        except duckdb.ConstraintException:
+            # Some ids are already stored: redo the batch, comparing with what is there.
+            new_rows = self._write(rows, attachments or {}, check_known=True)
         return StoredBatch([row.id for row in rows], len(new_rows))
+
+    def _write(
+        self, rows: list[StatementRow], attachments: dict[str, Attachment], check_known: bool
+    ) -> list[StatementRow]:
+        pending = set(self._pending_voids)
+        definitions: dict[str, dict[str, Any]] = {}
+        merged: set[tuple[str, bytes]] = set()
+        with self.db.write() as cur:
+            new_rows = self._drop_known(cur, rows) if check_known else rows
+            if new_rows:
+                self._insert(cur, new_rows, pending)
+                self._apply_voiding(cur, new_rows, pending)
+                definitions, merged = self._merge_activities(cur, new_rows)
+                self._store_attachments(cur, new_rows, attachments)
+        # Only now that the transaction committed does the in-memory state follow it.
+        self._pending_voids = pending
+        self._definitions.update(definitions)
+        self._merged |= merged
+        return new_rows
 
     def _next_stored(self) -> datetime:
         """Strictly increasing "stored" times, so stored order equals insertion order."""
@@ -113,87 +114,91 @@ class StatementStore:
             "SELECT id::VARCHAR, raw FROM statements WHERE id IN (SELECT unnest(?::UUID[]))",
             [[row.id for row in rows]],
         ).fetchall()
-        if not found:
-            return rows
         existing = {sid: orjson.loads(raw) for sid, raw in found}
         for row in rows:
-            if row.id in existing and not same_statement(existing[row.id], row.statement):
+            known = existing.get(row.id)
+            if known is not None and not same_statement(known, row.statement, row.timestamp_given):
                 raise XAPIError(f"statement {row.id} is already stored with different content", 409)
         return [row for row in rows if row.id not in existing]
 
-    def _insert(self, cur: Any, rows: list[StatementRow]) -> None:
+    def _insert(self, cur: Any, rows: list[StatementRow], pending: set[str]) -> None:
         first = self._last_seq + 1
         self._last_seq += len(rows)  # a rolled-back batch leaves a gap, which is harmless
-        data: dict[str, list[Any]] = {name: [] for name in COLUMN_TYPES}
-        for offset, row in enumerate(rows):
-            data["seq"].append(first + offset)
-            data["id"].append(row.id)
-            data["stored"].append(row.stored)
-            data["timestamp"].append(row.timestamp)
-            data["voided"].append(False)
-            data["raw"].append(orjson.dumps(row.statement).decode())
-            for name, value in row.columns.items():
-                data[name].append(value)
-        batch = pa.table({n: pa.array(v, COLUMN_TYPES[n]) for n, v in data.items()})
-        names = ", ".join(COLUMN_TYPES)
+        raws = [orjson.dumps(row.statement).decode() for row in rows]
+        batch = batch_table(rows, first, pending, raws)
+        pending.difference_update(row.id for row in rows)
         cur.register("statement_batch", batch)
         try:
-            cur.execute(f"INSERT INTO statements ({names}) SELECT {names} FROM statement_batch")
+            cur.execute(INSERT_SQL)
         finally:
             cur.unregister("statement_batch")
 
-    def _apply_voiding(self, cur: Any, rows: list[StatementRow]) -> None:
-        """Void targets of new voiding statements, and new statements already voided.
+    def _apply_voiding(self, cur: Any, rows: list[StatementRow], pending: set[str]) -> None:
+        """Void the targets of new voiding statements (Data 2.3.2).
 
         A statement is voided iff it is not itself a voiding statement and a voiding statement
-        refers to it (Data 2.3.2); the target may arrive before or after the voiding one.
+        refers to it. A target not stored yet is remembered and voided when it arrives.
         """
-        targets = [r.columns["ref_target"] for r in rows if r.columns["verb_id"] == VOIDED_VERB]
-        ids = [r.id for r in rows if r.columns["verb_id"] != VOIDED_VERB]
+        targets = [r.ref_target for r in rows if r.verb_id == VOIDED_VERB and r.ref_target]
+        if not targets:
+            return
         cur.execute(
             f"""UPDATE statements SET voided = true
-            WHERE verb_id <> '{VOIDED_VERB}' AND NOT voided AND (
-                id IN (SELECT unnest(?::UUID[]))
-                OR (id IN (SELECT unnest(?::UUID[])) AND id IN (
-                    SELECT ref_target FROM statements WHERE verb_id = '{VOIDED_VERB}')))""",
-            [targets, ids],
+            WHERE id IN (SELECT unnest(?::UUID[])) AND verb_id <> '{VOIDED_VERB}'""",
+            [targets],
         )
+        existing = {
+            str(sid)
+            for (sid,) in cur.execute(
+                "SELECT id::VARCHAR FROM statements WHERE id IN (SELECT unnest(?::UUID[]))",
+                [targets],
+            ).fetchall()
+        }
+        pending.update(t for t in targets if t not in existing)
 
-    def _merge_activities(self, cur: Any, rows: list[StatementRow]) -> None:
-        """Keep one canonical definition per activity: the union of those received."""
-        changed: dict[str, str] = {}
+    def _merge_activities(
+        self, cur: Any, rows: list[StatementRow]
+    ) -> tuple[dict[str, dict[str, Any]], set[tuple[str, bytes]]]:
+        """Keep one canonical definition per activity: the union of those received.
+
+        Returns the changed definitions and the (id, definition) pairs merged, so that a
+        definition seen before costs one set lookup.
+        """
+        changed: dict[str, dict[str, Any]] = {}
+        merged: set[tuple[str, bytes]] = set()
         for row in rows:
             for activity in statement_activities(row.statement):
                 definition = activity.get("definition")
                 if not definition:
                     continue
-                known = changed.get(activity["id"]) or self._cached_definition(cur, activity["id"])
-                merged = merge_definitions(orjson.loads(known) if known else {}, definition)
-                encoded = orjson.dumps(merged).decode()
-                if encoded != known:
-                    changed[activity["id"]] = encoded
+                seen = (activity["id"], orjson.dumps(definition, option=orjson.OPT_SORT_KEYS))
+                if seen in self._merged or seen in merged:
+                    continue
+                merged.add(seen)
+                known = changed.get(activity["id"]) or self.definition(activity["id"]) or {}
+                combined = merge_definitions(known, definition)
+                if combined != known:
+                    changed[activity["id"]] = combined
         if changed:
             now = datetime.now(UTC)
             cur.executemany(
                 "INSERT OR REPLACE INTO activities VALUES (?, ?, ?)",
-                [[aid, definition, now] for aid, definition in changed.items()],
+                [[aid, orjson.dumps(d).decode(), now] for aid, d in changed.items()],
             )
-            self._activity_cache.update(changed)
-
-    def _cached_definition(self, cur: Any, activity_id: str) -> str | None:
-        if activity_id not in self._activity_cache:
-            row = cur.execute(
-                "SELECT definition FROM activities WHERE id = ?", [activity_id]
-            ).fetchone()
-            if row is None:
-                return None
-            self._activity_cache[activity_id] = row[0]
-        return self._activity_cache[activity_id]
+        return changed, merged
 
     def definition(self, activity_id: str) -> dict[str, Any] | None:
         """The canonical definition of an activity, merged from every statement received."""
-        known = self._cached_definition(self.db.read(), activity_id)
-        return orjson.loads(known) if known else None
+        if activity_id not in self._definitions:
+            row = (
+                self.db.read()
+                .execute("SELECT definition FROM activities WHERE id = ?", [activity_id])
+                .fetchone()
+            )
+            if row is None:
+                return None
+            self._definitions[activity_id] = orjson.loads(row[0])
+        return self._definitions[activity_id]
 
     def attachments(self, hashes: set[str]) -> list[Attachment]:
         """Stored attachment contents with these SHA-2 hashes."""
@@ -213,7 +218,7 @@ class StatementStore:
     def _store_attachments(
         self, cur: Any, rows: list[StatementRow], attachments: dict[str, Attachment]
     ) -> None:
-        links = [[row.id, sha2] for row in rows for sha2 in row.attachment_hashes]
+        links = [[row.id, sha2] for row in rows for sha2 in attachment_hashes(row.statement)]
         if not links:
             return
         cur.executemany("INSERT INTO statement_attachments VALUES (?, ?)", links)

@@ -10,6 +10,8 @@ The rules come from xAPI-Data.md (1.0.3); section numbers below refer to it:
   Activities, Agent/Group, StatementRef, SubStatement), 2.4.5 Result and Score, 2.4.6 Context
   and contextActivities, 2.4.7 Timestamp, 2.4.8 Stored, 2.4.9 Authority, 2.4.10 Version,
   2.4.11 Attachments.
+* 2.6 Signed Statements: a signature Attachment's contentType (the JWS itself is checked
+  where the attachment parts are, not here).
 * 4.1 Extensions, 4.2 Language Maps, 4.4 UUIDs, 4.5 ISO 8601 Timestamps, 4.6 ISO 8601
   Durations; xAPI-Communication.md 3.3 for the version format.
 
@@ -31,11 +33,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Final, NoReturn
 
 from learnsight.xapi.errors import StatementError
 
 __all__ = [
+    "SIGNATURE_USAGE_TYPE",
     "VOIDED_VERB",
     "is_duration",
     "is_iri",
@@ -52,6 +56,7 @@ JSONObject = dict[str, object]
 Check = Callable[[object, str, str], None]
 
 VOIDED_VERB: Final = "http://adlnet.gov/expapi/verbs/voided"
+SIGNATURE_USAGE_TYPE: Final = "http://adlnet.gov/expapi/attachments/signature"
 
 _IFI_KEYS: Final = ("mbox", "mbox_sha1sum", "openid", "account")
 _INTERACTION_KEYS: Final = frozenset(
@@ -86,7 +91,7 @@ _UUID_RE: Final = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
 # ISO 8601 extended complete date-time, i.e. RFC 3339 plus ISO's "+hh" / "+hhmm" offsets and
-# an optional offset (4.5.s1.b4 says SHOULD include one). Day-of-month, year 0 and "-00"
+# an optional offset (4.5.s1.b4 says SHOULD include one). Day-of-month, edge years and "-00"
 # offsets are checked in code (capture groups would make the match twice as slow).
 _TIMESTAMP_RE: Final = re.compile(
     r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
@@ -94,6 +99,8 @@ _TIMESTAMP_RE: Final = re.compile(
     r"(?:Z|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)?"
 )
 _NEGATIVE_ZERO_OFFSETS: Final = ("-00", "-0000", "-00:00")
+# Years where a timestamp may have no datetime, or none once moved to UTC (year 0, 10000).
+_EDGE_YEARS: Final = frozenset({"0000", "0001", "9999"})
 _MONTHS_OF_31_DAYS: Final = frozenset({"01", "03", "05", "07", "08", "10", "12"})
 # ISO 8601:2004 4.4.3.2 durations: PnYnMnDTnHnMnS (each part optional, at least one) or PnW.
 _N: Final = r"[0-9]+(?:[.,][0-9]+)?"
@@ -195,12 +202,15 @@ def is_timestamp(value: object) -> bool:
     Seconds are required, the fraction is optional, the offset is optional ("Z", "+hh:mm",
     "+hhmm" or "+hh") and the negative zero offsets "-00:00", "-0000" and "-00" are rejected
     (conformance suite XAPI-00123). Every accepted value parses with
-    ``datetime.fromisoformat`` (Python >= 3.11); one without an offset parses as naive.
+    ``datetime.fromisoformat`` (Python >= 3.11) and converts to UTC; one without an offset
+    parses as naive.
     """
     if type(value) is not str or _TIMESTAMP_RE.fullmatch(value) is None:
         return False
     # A time never ends in "-00" otherwise: the offset is the only "-" after the date.
-    if value.endswith(_NEGATIVE_ZERO_OFFSETS) or value.startswith("0000"):  # no year 0 datetime
+    if value.endswith(_NEGATIVE_ZERO_OFFSETS):
+        return False
+    if value[:4] in _EDGE_YEARS and not _converts_to_utc(value):
         return False
     day = value[8:10]
     if day <= "28":  # two-digit strings compare like numbers; every month has a 28th
@@ -401,9 +411,9 @@ def _account(value: object, path: str, key: str) -> None:
 
 def _check_activity(value: object, path: str) -> None:
     """An Activity (2.4.4.1): objectType "Activity" or absent, an IRI id, a Definition."""
-    obj = _check_properties(value, _ACTIVITY, path, required=("id",))
-    if obj.get("objectType", "Activity") != "Activity":
+    if type(value) is dict and value.get("objectType", "Activity") != "Activity":
         _fail(f"{path}.objectType", 'must be "Activity"')
+    _check_properties(value, _ACTIVITY, path, required=("id",))
 
 
 def _definition(value: object, path: str, key: str) -> None:
@@ -523,7 +533,14 @@ def _attachments(value: object, path: str, key: str) -> None:
     path = f"{path}.{key}"
     for index, item in enumerate(_array(value, path)):
         item_path = f"{path}[{index}]"
-        _check_properties(item, _ATTACHMENT, item_path, required=_ATTACHMENT_REQUIRED)
+        obj = _check_properties(item, _ATTACHMENT, item_path, required=_ATTACHMENT_REQUIRED)
+        if obj["usageType"] == SIGNATURE_USAGE_TYPE:
+            # 2.6.s4.b1: a signature is a JWS sent as application/octet-stream.
+            media_type = str(obj["contentType"]).split(";", 1)[0].strip().lower()
+            if media_type != "application/octet-stream":
+                _fail(
+                    f"{item_path}.contentType", 'must be "application/octet-stream" for a signature'
+                )
 
 
 def _language_map(value: object, path: str, key: str) -> None:
@@ -629,6 +646,16 @@ def _remember(cache: set[str], value: str) -> None:
     if len(cache) >= _CACHE_LIMIT:
         cache.clear()
     cache.add(value)
+
+
+def _converts_to_utc(value: str) -> bool:
+    try:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is not None:
+            moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return False
+    return True
 
 
 def _is_leap_year(year: int) -> bool:
