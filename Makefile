@@ -30,7 +30,7 @@ lint: install
 	$(UV) run mypy
 
 test: lint
-	$(UV) run pytest -n 2
+	$(UV) run pytest -n 2 -q
 
 format: install
 	$(UV) run ruff format src tests benchmarks

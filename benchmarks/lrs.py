@@ -563,8 +563,8 @@ class Series:
         return (
             f"{r.statements:,} statements in {r.seconds:.1f} s, {self.stored:,} stored "
             f"(incl. 1 warm-up); p50 {percentile(r.latencies, 50):.1f} ms/request; server "
-            f"CPU {self.cpu_seconds:.1f} s ({self.cpu_seconds / r.seconds:.0%} of the time), "
-            f"peak {self.peak_mb:.0f} MB"
+            f"CPU {self.cpu_seconds:.1f} s ({self.cpu_seconds / r.seconds:.0%} of the time, "
+            f"{r.statements / self.cpu_seconds:,.0f} st per CPU-s), peak {self.peak_mb:.0f} MB"
         )
 
 

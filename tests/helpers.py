@@ -15,7 +15,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,18 @@ def create_credential(data: Path, name: str, scopes: Sequence[str] = ()) -> Cred
         args += ["--scopes", *scopes]
     created = json.loads(run_cli(*args, data=data).stdout)
     return Credential(created["key"], created["secret"])
+
+
+def create_credentials(data: Path, wanted: Mapping[str, Sequence[str]]) -> dict[str, Credential]:
+    """Several credentials, one concurrent CLI process each (only while a server runs: without
+    one, each process would open the data directory itself, and DuckDB allows one at a time)."""
+    assert read_server_file(data) is not None, "create_credentials needs a running server"
+    with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
+        futures = {
+            name: pool.submit(create_credential, data, name, scopes)
+            for name, scopes in wanted.items()
+        }
+    return {name: future.result() for name, future in futures.items()}
 
 
 def read_server_file(data: Path) -> JSON | None:
@@ -266,9 +279,7 @@ def statement_ref(statement_id: str) -> JSON:
 
 
 def voiding(target_id: str, actor: JSON | None = None, **extra: Any) -> JSON:
-    return make_statement(
-        actor=actor, verb=VERB_VOIDED, obj=statement_ref(target_id), **extra
-    )
+    return make_statement(actor=actor, verb=VERB_VOIDED, obj=statement_ref(target_id), **extra)
 
 
 # --- Requests ---------------------------------------------------------------------------------

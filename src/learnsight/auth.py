@@ -38,8 +38,10 @@ class Principal:
     scopes: frozenset[str]
 
     def may(self, *wanted: str) -> bool:
-        """Whether any of the wanted scopes is granted (`all` and `admin` grant everything)."""
-        return bool(self.scopes & {"all", "admin", *wanted})
+        """Whether any wanted scope is granted: `admin` grants all, `all` every xAPI scope."""
+        if "admin" in self.scopes or self.scopes.intersection(wanted):
+            return True
+        return "all" in self.scopes and any(scope in XAPI_SCOPES for scope in wanted)
 
     def authority(self, base_url: str) -> dict[str, Any]:
         """The statement authority for this credential (Data 2.4.9)."""

@@ -36,8 +36,8 @@ credentials_app = typer.Typer(help="Create, list and revoke API credentials.", n
 statements_app = typer.Typer(help="Work with stored xAPI statements.", no_args_is_help=True)
 app.add_typer(credentials_app, name="credentials")
 app.add_typer(statements_app, name="statements")
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)  # one error, one line: never wrapped
 
 DataOption = Annotated[
     Path | None,
@@ -262,7 +262,9 @@ def expand_variadic_scopes(argv: list[str]) -> list[str]:
 def main() -> None:
     """Entry point: every expected failure is one clear line on stderr and exit status 1."""
     try:
-        app(expand_variadic_scopes(sys.argv[1:]), standalone_mode=False)
+        status = app(expand_variadic_scopes(sys.argv[1:]), standalone_mode=False)
+        if isinstance(status, int):  # typer.Exit(code) is returned, not raised, here
+            sys.exit(status)
     except typer.Exit as done:
         sys.exit(done.exit_code)
     except TyperException as error:  # usage errors: typer prints them as click would

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+
 from helpers import (
     XAPI_VERSION,
     Credential,
@@ -99,7 +100,9 @@ def test_get_statements_with_filters_as_fields(
     assert response.headers.get("X-Experience-API-Consistent-Through")
 
 
-def test_get_single_statement(bare: httpx.Client, lrs: httpx.Client, credential: Credential) -> None:
+def test_get_single_statement(
+    bare: httpx.Client, lrs: httpx.Client, credential: Credential
+) -> None:
     [statement_id] = post_statements(lrs, make_statement())
     fields = {
         "statementId": statement_id,
@@ -152,9 +155,7 @@ def test_if_match_as_a_field(bare: httpx.Client, lrs: httpx.Client, credential: 
         "X-Experience-API-Version": XAPI_VERSION,
         "Content-Type": "application/json",
     }
-    wrong = alternate(
-        bare, "/xAPI/activities/profile", "PUT", {**fields, "If-Match": '"0000"'}
-    )
+    wrong = alternate(bare, "/xAPI/activities/profile", "PUT", {**fields, "If-Match": '"0000"'})
     assert wrong.status_code == 412, wrong.text
     right = alternate(bare, "/xAPI/activities/profile", "PUT", {**fields, "If-Match": etag})
     assert right.status_code == 204, right.text

@@ -7,6 +7,7 @@ import json
 
 import httpx
 import pytest
+
 from helpers import (
     RawAttachment,
     error_message,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+
 from helpers import get_statement, make_statement, post_statements
 
 ORIGIN = "https://course.example.com"
@@ -57,9 +58,7 @@ def test_responses_expose_the_xapi_headers(lrs: httpx.Client) -> None:
 
 
 def test_error_responses_carry_cors_headers(lrs: httpx.Client) -> None:
-    response = lrs.get(
-        "/xAPI/statements", params={"unknown": "1"}, headers={"Origin": ORIGIN}
-    )
+    response = lrs.get("/xAPI/statements", params={"unknown": "1"}, headers={"Origin": ORIGIN})
     assert response.status_code == 400
     assert response.headers.get("Access-Control-Allow-Origin") in ("*", ORIGIN)
 

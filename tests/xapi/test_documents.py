@@ -9,6 +9,7 @@ from datetime import datetime
 
 import httpx
 import pytest
+
 from helpers import (
     Credential,
     LearnsightServer,

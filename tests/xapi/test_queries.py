@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+
 from helpers import (
     JSON,
     VERB_COMPLETED,
@@ -224,7 +225,7 @@ def test_since_is_exclusive_and_stored_based(
 def test_until_is_inclusive_and_stored_based(
     lrs: httpx.Client, three_in_order: tuple[str, list[JSON]]
 ) -> None:
-    registration, (first, second, third) = three_in_order
+    registration, (first, second, _) = three_in_order
     until_second = query_ids(lrs, registration=registration, until=second["stored"])
     assert until_second == [second["id"], first["id"]]
     both = query_ids(lrs, registration=registration, since=first["stored"], until=second["stored"])
@@ -406,7 +407,9 @@ def test_bad_parameters_are_400(lrs: httpx.Client, params: dict[str, str]) -> No
     ],
     ids=lambda extra: next(iter(extra)),
 )
-def test_statement_id_with_other_parameters_is_400(lrs: httpx.Client, extra: dict[str, str]) -> None:
+def test_statement_id_with_other_parameters_is_400(
+    lrs: httpx.Client, extra: dict[str, str]
+) -> None:
     [statement_id] = post_statements(lrs, make_statement())
     for name in ("statementId", "voidedStatementId"):
         if name in extra:

@@ -6,6 +6,7 @@ import json
 
 import httpx
 import pytest
+
 from helpers import (
     XAPI_VERSION,
     LearnsightServer,

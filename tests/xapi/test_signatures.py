@@ -16,6 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
+
 from helpers import (
     JSON,
     SIGNATURE_USAGE,
@@ -178,7 +179,7 @@ def test_signature_that_is_not_a_jws_is_400(lrs: httpx.Client) -> None:
 def test_signature_with_wrong_content_type_is_400(lrs: httpx.Client, signer: Signer) -> None:
     statement = make_statement(statement_id=uid())
     token = jws(statement, signer)
-    body, part = signed_request(statement, token)
+    body, _ = signed_request(statement, token)
     body["attachments"][0]["contentType"] = "application/jose"
     response = post_multipart(lrs, body, [RawAttachment("application/jose", token)])
     assert response.status_code == 400, response.text

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from helpers import (
     JSON,
     VERB_COMPLETED,
@@ -414,7 +415,10 @@ INVALID: dict[str, tuple[Callable[[JSON], None], str]] = {
     "miscased property": (lambda s: s.update(Verb=s.pop("verb")), "Verb"),
     "bad timestamp": (lambda s: s.update(timestamp="yesterday"), "timestamp"),
     "bad id": (lambda s: s.update(id="42"), "id"),
-    "scaled above 1": (lambda s: s.update(result={"score": {"scaled": 1.5}}), "result.score.scaled"),
+    "scaled above 1": (
+        lambda s: s.update(result={"score": {"scaled": 1.5}}),
+        "result.score.scaled",
+    ),
     "bad registration": (
         lambda s: s.update(context={"registration": "abc"}),
         "context.registration",

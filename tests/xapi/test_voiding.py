@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import httpx
+
 from helpers import (
     get_statement,
     make_agent,

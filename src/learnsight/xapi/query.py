@@ -219,14 +219,14 @@ def has_statement_refs(db: Database) -> bool:
     return row is not None
 
 
-def fetch_single(db: Database, statement_id: str, voided: bool) -> str | None:
+def fetch_single(
+    db: Database, statement_id: str, voided: bool, authority_key: str | None = None
+) -> str | None:
     """The statement with this id: voided ones only by voidedStatementId (Comm. 2.1.4)."""
-    row = (
-        db.read()
-        .execute(
-            "SELECT raw FROM statements WHERE id = ?::UUID AND voided = ?",
-            [statement_id, voided],
-        )
-        .fetchone()
-    )
+    sql = "SELECT raw FROM statements WHERE id = ?::UUID AND voided = ?"
+    params: list[Any] = [statement_id, voided]
+    if authority_key is not None:
+        sql += " AND list_contains(related_agents, ?)"
+        params.append(authority_key)
+    row = db.read().execute(sql, params).fetchone()
     return row[0] if row else None

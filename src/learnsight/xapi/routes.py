@@ -136,16 +136,16 @@ def reject_unreferenced_parts(batch: list[Any], received: dict[str, Attachment])
 def get_statements(request: Request, services: ServicesDep, principal: PrincipalDep) -> Response:
     require(principal, *READ_SCOPES)
     params = dict(request.query_params)
+    mine = mine_only(services, principal)
     if "statementId" in params or "voidedStatementId" in params:
-        return get_single_statement(services, params, request)
+        return get_single_statement(services, params, request, mine)
     if "more" in params:
         if len(params) > 1:
             raise XAPIError("more: a continuation takes no other parameter")
         statement_query = query.StatementQuery.from_token(params["more"])
     else:
         statement_query = query.parse_query(params)
-    if principal.scopes <= {"statements/read/mine", "statements/write"}:
-        statement_query.authority_key = ifi_key(principal.authority(services.settings.base_url))
+    statement_query.authority_key = mine
     raws, token = query.run_query(
         services.db, statement_query, services.settings.statement_page_size
     )
@@ -160,7 +160,16 @@ def get_statements(request: Request, services: ServicesDep, principal: Principal
     return json_response(body, headers)
 
 
-def get_single_statement(services: Services, params: dict[str, str], request: Request) -> Response:
+def mine_only(services: Services, principal: Principal) -> str | None:
+    """With only statements/read/mine, the authority key reads are restricted to."""
+    if principal.may("statements/read", "all/read"):
+        return None
+    return ifi_key(principal.authority(services.settings.base_url))
+
+
+def get_single_statement(
+    services: Services, params: dict[str, str], request: Request, mine: str | None
+) -> Response:
     if "statementId" in params and "voidedStatementId" in params:
         raise XAPIError("statementId and voidedStatementId cannot be used together")
     extra = set(params) - query.SINGLE_PARAMS
@@ -172,7 +181,7 @@ def get_single_statement(services: Services, params: dict[str, str], request: Re
         raise XAPIError(f"statementId: {statement_id!r} is not a UUID")
     statement_format = query.parse_format(params.get("format", "exact"))
     with_attachments = query.parse_bool("attachments", params.get("attachments", "false"))
-    raw = query.fetch_single(services.db, statement_id.lower(), voided)
+    raw = query.fetch_single(services.db, statement_id.lower(), voided, mine)
     if raw is None:
         raise XAPIError(f"no statement with id {statement_id}", 404)
     body = formatted(services, [raw], statement_format, request)[0]

@@ -6,6 +6,7 @@ to DuckDB's write-ahead log and survives the process being killed the next insta
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -131,7 +132,10 @@ class StatementStore:
         try:
             cur.execute(INSERT_SQL)
         finally:
-            cur.unregister("statement_batch")
+            # After a failed INSERT the transaction is aborted and unregistering fails too;
+            # the next batch's register() replaces the view anyway.
+            with contextlib.suppress(duckdb.Error):
+                cur.unregister("statement_batch")
 
     def _apply_voiding(self, cur: Any, rows: list[StatementRow], pending: set[str]) -> None:
         """Void the targets of new voiding statements (Data 2.3.2).
