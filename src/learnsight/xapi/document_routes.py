@@ -9,11 +9,11 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from learnsight.deps import PrincipalDep, ServicesDep, require
-from learnsight.xapi.agents import ifi_key
 from learnsight.xapi.documents import DocumentScope, DocumentStore, Preconditions
 from learnsight.xapi.errors import XAPIError
+from learnsight.xapi.query import parse_agent_param
 from learnsight.xapi.statements import http_date, parse_timestamp
-from learnsight.xapi.validate import is_iri, is_timestamp, is_uuid, validate_agent
+from learnsight.xapi.validate import is_iri, is_timestamp, is_uuid
 
 router = APIRouter(prefix="/xAPI")
 
@@ -54,26 +54,12 @@ def parse_scope(resource: Resource, params: dict[str, str]) -> DocumentScope:
         if not is_iri(activity_id):
             raise XAPIError("activityId: required, and must be an IRI")
     if resource.needs_agent:
-        agent_key = parse_agent(params.get("agent"))
+        agent_key = parse_agent_param(params.get("agent"))
     if "registration" in params:
         registration = params["registration"].lower()
         if not is_uuid(registration):
             raise XAPIError("registration: must be a UUID")
     return DocumentScope(resource.kind, activity_id, agent_key, registration)
-
-
-def parse_agent(text: str | None) -> str:
-    if text is None:
-        raise XAPIError("agent: required")
-    try:
-        agent = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        raise XAPIError("agent: must be a JSON Agent object") from None
-    validate_agent(agent, "agent")
-    key = ifi_key(agent)
-    if key is None:
-        raise XAPIError("agent: must identify one Agent")
-    return key
 
 
 def request_params(request: Request, resource: Resource) -> tuple[dict[str, str], str | None]:

@@ -92,15 +92,24 @@ def parse_query(params: dict[str, str]) -> StatementQuery:
     return query
 
 
-def parse_agent_param(text: str) -> str:
+def load_agent(text: str | None) -> dict[str, Any]:
+    """The `agent` parameter: a JSON Agent or Group, validated (400 otherwise)."""
+    if text is None:
+        raise XAPIError("agent: required")
     try:
         agent = orjson.loads(text)
     except orjson.JSONDecodeError:
-        raise XAPIError("agent: must be a JSON Agent or identified Group object") from None
+        raise XAPIError("agent: must be a JSON Agent object") from None
     validate_agent(agent, "agent")
-    key = ifi_key(agent)
+    assert isinstance(agent, dict)  # validate_agent accepts objects only
+    return agent
+
+
+def parse_agent_param(text: str | None) -> str:
+    """The identity key of the `agent` parameter, which must identify one Agent or Group."""
+    key = ifi_key(load_agent(text))
     if key is None:
-        raise XAPIError("agent: an anonymous Group cannot be used as a filter")
+        raise XAPIError("agent: an anonymous Group does not identify anyone")
     return key
 
 

@@ -18,7 +18,7 @@ from learnsight.xapi.http import XAPI_VERSION
 from learnsight.xapi.signature import verify_signatures
 from learnsight.xapi.statements import http_date, parse_timestamp
 from learnsight.xapi.store import Attachment
-from learnsight.xapi.validate import is_iri, is_uuid, validate_agent, validate_statement
+from learnsight.xapi.validate import is_iri, is_uuid, validate_statement
 
 router = APIRouter(prefix="/xAPI")
 READ_SCOPES = ("statements/read", "statements/read/mine", "all/read")
@@ -231,14 +231,7 @@ def get_activity(request: Request, services: ServicesDep, principal: PrincipalDe
 @router.api_route("/agents", methods=["GET", "HEAD"])
 def get_agent(request: Request, services: ServicesDep, principal: PrincipalDep) -> Response:
     require(principal, "all/read", "profile", "statements/read")
-    params = check_params(request, {"agent"})
-    if "agent" not in params:
-        raise XAPIError("agent: required")
-    try:
-        agent = orjson.loads(params["agent"])
-    except orjson.JSONDecodeError:
-        raise XAPIError("agent: must be a JSON Agent object") from None
-    validate_agent(agent, "agent")
+    agent = query.load_agent(check_params(request, {"agent"}).get("agent"))
     if agent.get("objectType") == "Group":
         raise XAPIError("agent: must be an Agent, not a Group")
     return json_response(person(agent))

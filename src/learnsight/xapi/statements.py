@@ -68,7 +68,7 @@ def normalize(statement: dict[str, Any]) -> None:
 
 
 def complete(
-    statement: dict[str, Any], authority: dict[str, Any], stored: datetime
+    statement: dict[str, Any], authority: dict[str, Any], stored: datetime, stored_text: str
 ) -> StatementRow:
     """Set the LRS-owned properties (Data 2.4): id, authority, stored, version, timestamp."""
     normalize(statement)
@@ -76,7 +76,7 @@ def complete(
     statement_id = str(uuid.uuid4()) if statement_id is None else statement_id.lower()
     statement["id"] = statement_id
     statement["authority"] = authority
-    statement["stored"] = format_timestamp(stored)
+    statement["stored"] = stored_text
     statement.setdefault("version", DEFAULT_VERSION)
     timestamp_given = "timestamp" in statement
     if timestamp_given:

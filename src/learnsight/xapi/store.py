@@ -22,6 +22,7 @@ from learnsight.xapi.statements import (
     StatementRow,
     attachment_hashes,
     complete,
+    format_timestamp,
     same_statement,
 )
 
@@ -74,7 +75,9 @@ class StatementStore:
     ) -> StoredBatch:
         """Store a validated batch all-or-nothing; known identical statements are no-ops."""
         reject_duplicate_ids(statements)
-        rows = [complete(st, authority, self._next_stored()) for st in statements]
+        stored = self._next_stored()  # one instant per batch: it is stored in one transaction
+        stored_text = format_timestamp(stored)
+        rows = [complete(st, authority, stored, stored_text) for st in statements]
         try:
             new_rows = self._write(rows, attachments or {}, check_known=False)
         except duckdb.ConstraintException:
@@ -102,7 +105,7 @@ class StatementStore:
         return new_rows
 
     def _next_stored(self) -> datetime:
-        """Strictly increasing "stored" times, so stored order equals insertion order."""
+        """Strictly increasing "stored" times, so stored order follows insertion order."""
         now = datetime.now(UTC)
         if now <= self._last_stored:
             now = self._last_stored + timedelta(microseconds=1)
