@@ -14,6 +14,31 @@ import pytest
 
 from helpers import Credential, LearnsightServer, create_credential
 
+# Modules whose tests spend seconds of CPU in `learnsight` subprocesses (CLI runs, servers).
+HEAVY_MODULES = {"test_cli.py", "test_auth.py", "test_durability.py"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Spread the subprocess-heavy tests evenly through the run.
+
+    pytest-xdist first hands each worker a chunk of consecutive tests: in file order, all CLI
+    tests would land on one worker while the other ran the quick HTTP tests. Every fixture
+    that outlives a test is session-scoped, so the new order costs no extra setup.
+    """
+    heavy = [item for item in items if item.path.name in HEAVY_MODULES]
+    light = [item for item in items if item.path.name not in HEAVY_MODULES]
+    if not heavy or not light:
+        return
+    merged: list[pytest.Item] = []
+    taken = 0
+    for index, item in enumerate(heavy):
+        upto = index * len(light) // len(heavy)
+        merged += light[taken:upto]
+        merged.append(item)
+        taken = upto
+    merged += light[taken:]
+    items[:] = merged
+
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LearnsightServer]:

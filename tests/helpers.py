@@ -151,6 +151,7 @@ class LearnsightServer:
         assert self.process is None or self.process.poll() is not None, "already running"
         for _attempt in range(5):
             self.port = free_port()
+            log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
             with self.log_path.open("ab") as log:
                 self.process = subprocess.Popen(
                     [str(LEARNSIGHT), "serve", "--data", str(self.data), "--port", str(self.port)],
@@ -160,7 +161,9 @@ class LearnsightServer:
                 )
             if self._wait_ready():
                 return
-            log_text = self.log_path.read_text(errors="replace")
+            with self.log_path.open("rb") as log:
+                log.seek(log_start)
+                log_text = log.read().decode(errors="replace")
             if "address already in use" not in log_text.lower():
                 raise AssertionError(f"the server did not start:\n{log_text}")
         raise AssertionError("the server found no free port in 5 attempts")

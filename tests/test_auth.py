@@ -85,7 +85,7 @@ def test_revoked_credential_is_401(
 # --- Scopes ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def scoped(server: LearnsightServer) -> dict[str, Credential]:
     return create_credentials(
         server.data,

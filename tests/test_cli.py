@@ -25,6 +25,7 @@ from helpers import (
     free_port,
     get_statement,
     make_statement,
+    open_database,
     post_statements,
     run_cli,
     statement_count,
@@ -35,6 +36,7 @@ from learnsight.schema import SCHEMA_VERSION
 
 FIXTURE = Path(__file__).parent / "fixtures" / "video-statements.json.gz"
 FIXTURE_STATEMENTS = 22_000
+LRS_SET = ("stored", "authority", "version")  # what the LRS adds to a statement with id/timestamp
 
 
 @dataclass
@@ -43,10 +45,6 @@ class Setup:
 
     data: Path
     server: LearnsightServer | None
-
-    @property
-    def live(self) -> bool:
-        return self.server is not None
 
 
 @pytest.fixture(params=["offline", "live"])
@@ -69,13 +67,15 @@ def one_line(text: str) -> str:
     return lines[0]
 
 
+SUMMARY = re.compile(r"([\d,]+) read, ([\d,]+) stored, ([\d,]+) already stored, ([\d,]+) rejected")
+
+
 def summary_counts(output: str) -> tuple[int, int, int, int]:
-    """(read, stored, already stored, rejected) from the import summary line."""
-    line = next(line for line in output.splitlines() if " read, " in line)
-    parts = line.split(": ", 1)[1].split(", ")
-    numbers = [int(part.split()[0].replace(",", "")) for part in parts]
-    assert len(numbers) == 4, line
-    return numbers[0], numbers[1], numbers[2], numbers[3]
+    """(read, stored, already stored, rejected) from the import summary, however wrapped."""
+    match = SUMMARY.search(" ".join(output.split()))
+    assert match, f"no import summary in:\n{output}"
+    read, stored, already, rejected = (int(n.replace(",", "")) for n in match.groups())
+    return read, stored, already, rejected
 
 
 def list_credentials(data: Path) -> list[JSON]:
@@ -195,9 +195,6 @@ def test_import_real_fixture_round_trip(tmp_path: Path) -> None:
                 assert stored["stored"]
     finally:
         server.stop()
-
-
-LRS_SET = ("stored", "authority", "version")
 
 
 def statements_without_ids(count: int, verb: str) -> list[JSON]:
@@ -336,6 +333,9 @@ def test_stale_server_file_is_ignored(tmp_path: Path, owner: str) -> None:
     (data / "admin-token").write_text("stale-token")
 
     created = create_credential(data, "despite the stale file")
+    with open_database(data) as con:
+        keys = [row[0] for row in con.execute("SELECT key FROM credentials").fetchall()]
+    assert keys == [created.key]  # stored in the directory itself, not sent anywhere
     if owner == "dead pid":
         return  # `serve` over a dead server's server.json: see test_durability.py
     server = LearnsightServer(data)
@@ -397,7 +397,7 @@ def test_schema_version_is_recorded(tmp_path: Path) -> None:
     assert int(row[0]) == SCHEMA_VERSION
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def newer_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data directory whose schema version is one ahead of this code's."""
     data = tmp_path_factory.mktemp("newer") / "data"

@@ -49,11 +49,11 @@ def test_kill_9_right_after_200_loses_nothing(tmp_path: Path) -> None:
         assert info["url"] == server.url
 
         with server.client(credential) as client:
-            stored = fetch_all(client, {"registration": registration, "ascending": "true"})
-            assert [s["id"] for s in stored] == [*ids, *last]
-            for sent, got in zip(batch, stored, strict=False):
-                assert got["actor"] == sent["actor"]
-                assert got["object"] == sent["object"]
+            stored = {s["id"]: s for s in fetch_all(client, {"registration": registration})}
+            assert stored.keys() == {*ids, *last}
+            for statement_id, sent in zip(ids, batch, strict=True):
+                assert stored[statement_id]["actor"] == sent["actor"]
+                assert stored[statement_id]["object"] == sent["object"]
             assert get_statement(client, ids[-1]).status_code == 200
             assert client.get("/xAPI/activities/state", params=state).json() == {"n": 1}
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from helpers import get_statement, make_statement, post_statements
+from helpers import XAPI_VERSION, get_statement, make_statement, post_statements
 
 ORIGIN = "https://course.example.com"
 XAPI_HEADERS = ["Authorization", "X-Experience-API-Version", "Content-Type", "If-Match",
@@ -42,6 +42,16 @@ def test_preflight_allows_the_xapi_headers(anonymous: httpx.Client, path: str, m
         "Access-Control-Allow-Methods"))}  # fmt: skip
     allowed = header_list(response.headers.get("Access-Control-Allow-Headers"))
     assert "*" in allowed or {h.lower() for h in XAPI_HEADERS} <= allowed, allowed
+
+
+def test_preflight_carries_the_version_header(anonymous: httpx.Client) -> None:
+    """Communication 3.3.s3.b1: X-Experience-API-Version on every response, preflights too."""
+    response = anonymous.options(
+        "/xAPI/statements",
+        headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"},
+    )
+    assert response.status_code in (200, 204)
+    assert response.headers.get("X-Experience-API-Version") == XAPI_VERSION
 
 
 def test_responses_expose_the_xapi_headers(lrs: httpx.Client) -> None:

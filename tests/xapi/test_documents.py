@@ -16,6 +16,8 @@ from helpers import (
     error_message,
     iri,
     make_agent,
+    make_statement,
+    post_statements,
     uid,
 )
 
@@ -123,9 +125,11 @@ def quoted_sha1(content: bytes) -> str:
 
 
 def server_now(client: httpx.Client) -> str:
-    """The server's current time, from the Consistent-Through header of a statements GET."""
-    response = client.get("/xAPI/statements", params={"registration": uid()})
-    return response.headers["X-Experience-API-Consistent-Through"]
+    """An instant on the server's clock: the `stored` of a statement stored just now."""
+    [statement_id] = post_statements(client, make_statement())
+    response = client.get("/xAPI/statements", params={"statementId": statement_id})
+    stored: str = response.json()["stored"]
+    return stored
 
 
 # --- Single documents --------------------------------------------------------------------------

@@ -65,12 +65,12 @@ def make_signer(name: str) -> Signer:
     return Signer(key, certificate)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def signer() -> Signer:
     return make_signer("Learnsight test signer")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def impostor() -> Signer:
     return make_signer("Someone else")
 

@@ -281,6 +281,7 @@ VERSION_CHECKED_REQUESTS: dict[str, RequestMaker] = {
         "/xAPI/activities/state",
         params={"activityId": iri(), "agent": json.dumps(make_agent()), "stateId": "x"},
     ),
+    "unknown resource 404": lambda c: c.get("/xAPI/no-such-resource"),
     "unauthenticated 401": lambda c: c.get(
         "/xAPI/statements", auth=("nobody", "nothing"), params={"limit": "1"}
     ),
@@ -331,7 +332,7 @@ def test_last_modified_matches_stored(lrs: httpx.Client) -> None:
 # --- HEAD ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def head_targets(server: LearnsightServer, credential: Credential) -> dict[str, tuple[str, Any]]:
     """A statement, an activity and one document of each kind, to GET and HEAD."""
     activity = make_activity(name={"en-US": "Head test"})

@@ -195,10 +195,12 @@ def build_sql(query: StatementQuery, with_refs: bool, page: int) -> tuple[str, l
         where += match
         params += match_params
     order = "ASC" if query.ascending else "DESC"
-    sql = (
-        f"{prefix}SELECT s.seq, s.raw FROM statements s WHERE {' AND '.join(where)} "
-        f"ORDER BY s.seq {order} LIMIT {page + 1}"
-    )
+    # Find the page's seqs first, then read only their JSON: filtering while carrying the
+    # large `raw` column is several times slower on a million statements.
+    sql = f"""{prefix}SELECT seq, raw FROM statements WHERE seq IN (
+        SELECT s.seq FROM statements s WHERE {" AND ".join(where)}
+        ORDER BY s.seq {order} LIMIT {page + 1})
+    ORDER BY seq {order}"""
     return sql, params
 
 
