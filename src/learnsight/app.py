@@ -16,7 +16,12 @@ from learnsight.config import Settings
 from learnsight.services import Services
 from learnsight.xapi import document_routes, routes
 from learnsight.xapi.errors import XAPIError
-from learnsight.xapi.http import AlternateSyntaxMiddleware, XAPIVersionMiddleware, error_body
+from learnsight.xapi.http import (
+    AlternateSyntaxMiddleware,
+    XAPIHeadersMiddleware,
+    XAPIVersionCheckMiddleware,
+    error_body,
+)
 
 EXPOSED_HEADERS = [
     "ETag", "Last-Modified", "X-Experience-API-Version", "X-Experience-API-Consistent-Through",
@@ -46,7 +51,8 @@ def create_app(settings: Settings, admin_token: str | None = None) -> FastAPI:
     app.include_router(document_routes.router)
     app.include_router(api.router)
     add_error_handlers(app)
-    app.add_middleware(XAPIVersionMiddleware)
+    # The last added runs first: headers on everything, CORS, alternate syntax, version check.
+    app.add_middleware(XAPIVersionCheckMiddleware)
     app.add_middleware(AlternateSyntaxMiddleware)
     app.add_middleware(
         CORSMiddleware,
@@ -55,6 +61,7 @@ def create_app(settings: Settings, admin_token: str | None = None) -> FastAPI:
         allow_headers=["*"],
         expose_headers=EXPOSED_HEADERS,
     )
+    app.add_middleware(XAPIHeadersMiddleware)
     return app
 
 

@@ -50,8 +50,9 @@ def accepted_version(value: str | None) -> bool:
     return value is not None and (value == "1.0" or value.startswith("1.0."))
 
 
-class XAPIVersionMiddleware:
-    """Require X-Experience-API-Version on /xAPI requests and return it on every response."""
+class XAPIHeadersMiddleware:
+    """Add X-Experience-API-Version to every /xAPI response, CORS preflights and errors too,
+    and X-Experience-API-Consistent-Through to every Statement resource response (2.1.3)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -60,26 +61,38 @@ class XAPIVersionMiddleware:
         if scope["type"] != "http" or not scope["path"].startswith(XAPI_PREFIX):
             await self.app(scope, receive, send)
             return
-        version = header(scope, b"x-experience-api-version")
-        is_about = scope["path"].rstrip("/") == XAPI_PREFIX + "/about"
-        if not is_about and scope["method"] != "OPTIONS" and not accepted_version(version):
-            await send_error(
-                send, 400, f"X-Experience-API-Version must be 1.0.x, got {version or 'none'}"
-            )
-            return
-
         is_statements = scope["path"].rstrip("/") == XAPI_PREFIX + "/statements"
 
-        async def send_with_version(message: Message) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [h for h in message["headers"] if h[0] != b"x-experience-api-version"]
                 headers.append((b"x-experience-api-version", XAPI_VERSION.encode()))
-                if is_statements:  # required on every Statement resource response (2.1.3)
+                if is_statements:
                     headers.append((b"x-experience-api-consistent-through", now_header()))
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_version)
+        await self.app(scope, receive, send_with_headers)
+
+
+class XAPIVersionCheckMiddleware:
+    """Reject /xAPI requests (but /about) without a 1.0.x X-Experience-API-Version (3.3).
+
+    It runs after the alternate syntax rewrite, which may bring the header as a form field.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(XAPI_PREFIX):
+            version = header(scope, b"x-experience-api-version")
+            is_about = scope["path"].rstrip("/") == XAPI_PREFIX + "/about"
+            if not is_about and scope["method"] != "OPTIONS" and not accepted_version(version):
+                message = f"X-Experience-API-Version must be 1.0.x, got {version or 'none'}"
+                await send_error(send, 400, message)
+                return
+        await self.app(scope, receive, send)
 
 
 def now_header() -> bytes:
