@@ -28,6 +28,7 @@ from learnsight.config import Settings
 from learnsight.db import DataDirectoryError
 from learnsight.importer import ImportSummary, count_statements, import_statements
 from learnsight.instance import LiveServer, find_live_server, new_admin_token
+from learnsight.runtime import tune_garbage_collector
 from learnsight.services import Services
 from learnsight.xapi.errors import XAPIError
 
@@ -194,6 +195,7 @@ def statements_import(
             )  # fmt: skip
             summary = ImportSummary(**result)
         else:
+            tune_garbage_collector()
             task = progress.add_task("importing", total=count_statements(file))
             with local_services(settings) as services:
                 summary = import_statements(services, file, lambda n: progress.advance(task, n))

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
         description="Largest request body accepted (413 above it).",
     )
 
+    memory_limit: str = Field(
+        default="256MB",
+        description="Most memory DuckDB's buffer cache may use (DuckDB's own default: 80% of RAM).",
+    )
+
     @property
     def base_url(self) -> str:
         return self.public_url or f"http://{self.host}:{self.port}"

@@ -23,12 +23,16 @@ class DataDirectoryError(Exception):
 class Database:
     """The data directory's DuckDB file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, memory_limit: str = "256MB") -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         # A larger checkpoint threshold than DuckDB's 16 MB: checkpoints then interrupt ingest
         # less often (about 30% more statements/s); the WAL replay after a crash is longer.
-        self._con = duckdb.connect(str(path), config={"checkpoint_threshold": "256MB"})
+        config: dict[str, str | bool | int | float | list[str]] = {
+            "checkpoint_threshold": "256MB",
+            "memory_limit": memory_limit,
+        }
+        self._con = duckdb.connect(str(path), config=config)
         self._writer = self._con.cursor()
         self._write_lock = threading.Lock()
         self._local = threading.local()

@@ -10,6 +10,7 @@ import uvicorn
 from learnsight.app import create_app
 from learnsight.config import Settings
 from learnsight.instance import remove_server_files, write_server_files
+from learnsight.runtime import tune_garbage_collector
 
 
 class AnnouncingServer(uvicorn.Server):
@@ -42,5 +43,6 @@ def serve(settings: Settings, token: str) -> None:
         timeout_graceful_shutdown=5,
     )
     server = AnnouncingServer(config, settings, token)
+    tune_garbage_collector()
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(server.serve())

@@ -21,7 +21,7 @@ class Services:
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
-        db = Database(settings.database_path)
+        db = Database(settings.database_path, settings.memory_limit)
         return cls(settings, db, StatementStore(db), DocumentStore(db), Credentials(db))
 
     def close(self) -> None:
