@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import duckdb
-import httpx
 import orjson
 import typer
 from rich.console import Console
@@ -74,6 +73,8 @@ def local_services(settings: Settings) -> Iterator[Services]:
 
 def call_server(server: LiveServer, method: str, path: str, **kwargs: Any) -> Any:
     """One admin API call to the live server; errors become CommandError."""
+    import httpx  # imported here: only commands that reach a server need it
+
     headers = {"Authorization": f"Bearer {server.token}"}
     try:
         response = httpx.request(method, server.url + path, headers=headers, timeout=None, **kwargs)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 import secrets
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import orjson
 
 SERVER_FILE = "server.json"
@@ -80,9 +80,11 @@ def find_live_server(data: Path) -> LiveServer | None:
         return None
     try:
         token = (data / TOKEN_FILE).read_text().strip()
-        answer = httpx.get(f"{url}/api/v1/health", timeout=5)
-    except (OSError, httpx.HTTPError):
+        # urllib, not httpx: every command calls this, and httpx takes a while to import.
+        with urllib.request.urlopen(f"{url}/api/v1/health", timeout=5) as answer:
+            health = orjson.loads(answer.read())
+    except (OSError, ValueError):
         return None
-    if answer.status_code != 200 or answer.json().get("pid") != pid:
+    if not isinstance(health, dict) or health.get("pid") != pid:
         return None
     return LiveServer(url, pid, token)
