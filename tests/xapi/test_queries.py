@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from datetime import datetime
@@ -483,6 +484,27 @@ def test_more_keeps_the_filters(lrs: httpx.Client) -> None:
     ids = [s["id"] for s in statements]
     assert sorted(ids) == sorted(wanted)
     assert len(ids) == len(wanted)
+
+
+def encoded(state: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(state).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "not-a-token",
+        encoded([1, 2]),
+        encoded({"params": {"limit": 1}, "after": 1, "ceiling": 9}),
+        encoded({"params": {"since": "yesterday"}, "after": 1, "ceiling": 9}),
+        encoded({"params": {"Limit": "1"}, "after": 1, "ceiling": 9}),
+        encoded({"params": {}, "after": "1", "ceiling": 9}),
+    ],
+)
+def test_forged_more_tokens_are_400(lrs: httpx.Client, token: str) -> None:
+    response = lrs.get("/xAPI/statements", params={"more": token})
+    assert response.status_code == 400, response.text
+    assert "error" in response.json()
 
 
 # --- StatementRef -------------------------------------------------------------------------------

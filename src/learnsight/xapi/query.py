@@ -8,7 +8,7 @@ statements arriving while a client pages through never shift or join the result.
 from __future__ import annotations
 
 import base64
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -46,17 +46,30 @@ class StatementQuery:
     after_seq: int | None = None
     ceiling_seq: int | None = None
     authority_key: str | None = None  # statements/read/mine: only this authority's
+    params: dict[str, str] = field(default_factory=dict)  # as the client sent them
 
     def token(self) -> str:
-        return base64.urlsafe_b64encode(orjson.dumps(asdict(self))).decode().rstrip("=")
+        """The `more` token: the client's parameters and the position reached."""
+        state = {"params": self.params, "after": self.after_seq, "ceiling": self.ceiling_seq}
+        return base64.urlsafe_b64encode(orjson.dumps(state)).decode().rstrip("=")
 
     @classmethod
     def from_token(cls, token: str) -> StatementQuery:
+        """The query a `more` token continues; its parameters are checked again."""
         try:
-            padded = token + "=" * (-len(token) % 4)
-            return cls(**orjson.loads(base64.urlsafe_b64decode(padded)))
-        except (ValueError, TypeError) as error:
-            raise XAPIError(f"more: not a continuation this LRS issued ({error})") from None
+            state = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        except ValueError:
+            state = None
+        if not (
+            isinstance(state, dict)
+            and isinstance(state.get("params"), dict)
+            and all(isinstance(v, str) for v in state["params"].values())
+            and all(type(state.get(k)) is int for k in ("after", "ceiling"))
+        ):
+            raise XAPIError("more: not a continuation this LRS issued")
+        query = parse_query(state["params"])
+        query.after_seq, query.ceiling_seq = state["after"], state["ceiling"]
+        return query
 
 
 def parse_bool(name: str, value: str) -> bool:
@@ -70,7 +83,7 @@ def parse_query(params: dict[str, str]) -> StatementQuery:
     unknown = set(params) - FILTER_PARAMS
     if unknown:
         raise XAPIError(f"unknown parameter(s) for GET statements: {', '.join(sorted(unknown))}")
-    query = StatementQuery()
+    query = StatementQuery(params=dict(params))
     if "agent" in params:
         query.agent = parse_agent_param(params["agent"])
     for name, check, rule in (
