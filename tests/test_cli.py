@@ -221,6 +221,14 @@ def test_import_gives_deterministic_ids(tmp_path: Path) -> None:
     assert stored_ids(second_dir) < stored_ids(first_dir)
 
 
+def test_import_counts_a_statement_repeated_in_the_file_once(tmp_path: Path) -> None:
+    repeated = statements_without_ids(2, "http://example.com/verbs/r")
+    path = write_jsonl(tmp_path / "repeated.jsonl", [repeated[0], repeated[1], repeated[0]])
+    done = run_cli("statements", "import", path, data=tmp_path / "data")
+    assert summary_counts(done.stdout) == (3, 2, 1, 0)
+    assert statement_count(tmp_path / "data") == 2
+
+
 def test_import_gzipped_json_array(tmp_path: Path) -> None:
     path = tmp_path / "statements.json.gz"
     path.write_bytes(gzip.compress(json.dumps([make_statement() for _ in range(3)]).encode()))

@@ -17,7 +17,7 @@ import orjson
 
 from learnsight.services import Services
 from learnsight.xapi.errors import XAPIError
-from learnsight.xapi.statements import deterministic_id
+from learnsight.xapi.statements import deterministic_id, same_statement
 from learnsight.xapi.validate import validate_statement
 
 BATCH_SIZE = 1000
@@ -98,13 +98,8 @@ def store_batch(
 ) -> None:
     """Validate and store one batch; on any error the whole batch is rejected and reported."""
     try:
-        for position, statement in batch:
-            if isinstance(statement, XAPIError):
-                raise XAPIError(f"statement {position}: {statement.message}")
-            validate_statement(statement, f"statement {position}: $")
-            if "id" not in statement:
-                statement["id"] = deterministic_id(statement)
-        stored = services.statements.store([s for _, s in batch], authority)
+        statements = unique_statements(batch)
+        stored = services.statements.store(statements, authority)
     except XAPIError as error:
         summary.rejected += len(batch)
         first, last = batch[0][0], batch[-1][0]
@@ -112,3 +107,22 @@ def store_batch(
         return
     summary.stored += stored.inserted
     summary.already_stored += len(batch) - stored.inserted
+
+
+def unique_statements(batch: list[tuple[int, Any]]) -> list[dict[str, Any]]:
+    """The batch's statements, validated, with ids; a statement repeated in the file counts once.
+
+    Without an id, a repeated statement gets the same deterministic id as its first copy, so it
+    is dropped here as the file's own duplicate (the LRS would reject the batch otherwise).
+    """
+    by_id: dict[str, dict[str, Any]] = {}
+    for position, statement in batch:
+        if isinstance(statement, XAPIError):
+            raise XAPIError(f"statement {position}: {statement.message}")
+        validate_statement(statement, f"statement {position}: $")
+        if "id" not in statement:
+            statement["id"] = deterministic_id(statement)
+        earlier = by_id.setdefault(statement["id"].lower(), statement)
+        if earlier is not statement and not same_statement(earlier, statement):
+            raise XAPIError(f"statement {position}: its id {statement['id']} is used twice")
+    return list(by_id.values())
