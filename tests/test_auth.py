@@ -133,6 +133,23 @@ def test_read_mine_sees_only_its_own_statements(
     assert set(query_ids(lrs, registration=registration)) == {*others, *mine}
 
 
+def test_read_mine_is_what_the_credential_stored_not_what_mentions_it(
+    server: LearnsightServer, lrs: httpx.Client, scoped: dict[str, Credential]
+) -> None:
+    """statements/read/mine: "written by me" (Comm. 4.2), not merely naming me somewhere."""
+    mine = scoped["mine"]
+    naming_me = make_statement(registration=uid())
+    naming_me["context"]["instructor"] = {
+        "objectType": "Agent",
+        "account": {"homePage": server.url, "name": mine.key},
+    }
+    [other_id] = post_statements(lrs, naming_me)
+    with server.client(mine) as client:
+        assert get_statement(client, other_id).status_code == 404
+        registration = naming_me["context"]["registration"]
+        assert query_ids(client, registration=registration) == []
+
+
 def test_state_scope(server: LearnsightServer, scoped: dict[str, Credential]) -> None:
     agent = json.dumps(make_agent())
     activity = iri()

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from learnsight import __version__
 from learnsight.auth import CredentialError
-from learnsight.backup import backup
+from learnsight.backup import BackupError, backup
 from learnsight.deps import PrincipalDep, ServicesDep, require
 from learnsight.importer import import_statements
 from learnsight.xapi.errors import XAPIError
@@ -39,7 +39,7 @@ class BackupRequest(BaseModel):
 
 
 @router.get("/health")
-def health(services: ServicesDep) -> dict[str, Any]:
+async def health() -> dict[str, Any]:
     """Unauthenticated liveness: lets the CLI recognise the server owning a data directory."""
     return {"status": "ok", "version": __version__, "pid": os.getpid()}
 
@@ -76,9 +76,9 @@ def revoke_credential(key: str, services: ServicesDep, principal: PrincipalDep) 
 async def import_file(
     request: Request, filename: str, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
-    """Import an uploaded statements file (the body), named `filename` (its suffix matters)."""
+    """Import an uploaded statements file (the body); `filename` ending in .gz means gzipped."""
     require(principal, "admin")
-    suffix = "".join(Path(filename).suffixes[-2:])
+    suffix = ".gz" if filename.endswith(".gz") else ".json"  # content is sniffed, not named
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"upload{suffix}"
         with path.open("wb") as stream:
@@ -95,6 +95,6 @@ def make_backup(
     require(principal, "admin")
     try:
         target = backup(services.db, Path(body.out))
-    except (FileExistsError, OSError) as error:
+    except BackupError as error:
         raise XAPIError(str(error)) from None
     return {"path": str(target)}

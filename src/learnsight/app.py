@@ -61,7 +61,10 @@ def create_app(settings: Settings, admin_token: str | None = None) -> FastAPI:
         allow_headers=["*"],
         expose_headers=EXPOSED_HEADERS,
     )
-    app.add_middleware(XAPIHeadersMiddleware)
+    app.add_middleware(
+        XAPIHeadersMiddleware,
+        consistent_through=lambda: app.state.services.statements.consistent_through(),
+    )
     return app
 
 

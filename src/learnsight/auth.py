@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -70,6 +71,9 @@ class Credentials:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._active: dict[str, tuple[str, Principal]] | None = None
+        # Loading and invalidating the cache are serialised, so that a load that started
+        # before a revoke can never install its stale result after it.
+        self._cache_lock = threading.Lock()
 
     def create(self, name: str, scopes: list[str] | None = None) -> CreatedCredential:
         chosen = list(scopes or DEFAULT_SCOPES)
@@ -84,7 +88,7 @@ class Credentials:
                 "INSERT INTO credentials VALUES (?, ?, ?, ?, ?, NULL)",
                 [key, hash_secret(secret), name, chosen, datetime.now(UTC)],
             )
-        self._active = None
+        self._invalidate()
         return CreatedCredential(key, secret, name, chosen)
 
     def list(self) -> list[dict[str, Any]]:
@@ -108,7 +112,7 @@ class Credentials:
             ).fetchall()
         if not found:
             raise CredentialError(f"no active credential with key {key!r}")
-        self._active = None
+        self._invalidate()
 
     def authenticate(self, key: str, secret: str) -> Principal | None:
         active = self._load()
@@ -117,20 +121,28 @@ class Credentials:
             return None
         return entry[1]
 
+    def _invalidate(self) -> None:
+        with self._cache_lock:
+            self._active = None
+
     def _load(self) -> dict[str, tuple[str, Principal]]:
-        if self._active is None:
-            rows = (
-                self.db.read()
-                .execute(
-                    "SELECT key, secret_sha256, name, scopes FROM credentials WHERE revoked IS NULL"
-                )
-                .fetchall()
+        with self._cache_lock:
+            if self._active is None:
+                self._active = self._read_active()
+            return self._active
+
+    def _read_active(self) -> dict[str, tuple[str, Principal]]:
+        rows = (
+            self.db.read()
+            .execute(
+                "SELECT key, secret_sha256, name, scopes FROM credentials WHERE revoked IS NULL"
             )
-            self._active = {
-                key: (digest, Principal(key, name, frozenset(scopes)))
-                for key, digest, name, scopes in rows
-            }
-        return self._active
+            .fetchall()
+        )
+        return {
+            key: (digest, Principal(key, name, frozenset(scopes)))
+            for key, digest, name, scopes in rows
+        }
 
 
 def admin_principal() -> Principal:

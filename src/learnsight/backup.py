@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+
 from learnsight.db import Database
+
+
+class BackupError(Exception):
+    """The copy could not be written."""
 
 
 def backup(db: Database, out: Path) -> Path:
     """Copy the database into `out` as a new data directory; return the database file's path."""
-    out.mkdir(parents=True, exist_ok=True)
     target = out / db.path.name
     if target.exists():
-        raise FileExistsError(f"{target} already exists: choose an empty --out directory")
-    db.copy_to(target)
+        raise BackupError(f"{target} already exists: choose an empty --out directory")
+    try:
+        out.mkdir(mode=0o700, parents=True, exist_ok=True)
+        db.copy_to(target)
+    except (OSError, duckdb.Error) as error:
+        target.unlink(missing_ok=True)  # never leave a partial copy behind
+        raise BackupError(f"cannot write the backup to {out}: {error}") from None
     return target

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import duckdb
 import orjson
@@ -22,6 +23,7 @@ from rich.table import Table
 from typer.exceptions import TyperException
 
 from learnsight.auth import SCOPES, CredentialError
+from learnsight.backup import BackupError
 from learnsight.backup import backup as backup_database
 from learnsight.config import Settings
 from learnsight.db import DataDirectoryError
@@ -92,8 +94,10 @@ def call_server(server: LiveServer, method: str, path: str, **kwargs: Any) -> An
 @app.command()
 def serve(
     data: DataOption = None,
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to listen on [default: 127.0.0.1]")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port [default: 8000]")] = None,
 ) -> None:
     """Run the server; the LRS lives at http://HOST:PORT/xAPI/."""
     from learnsight.server import serve as run_server
@@ -169,7 +173,7 @@ def credentials_revoke(
     settings = settings_for(data)
     live = find_live_server(settings.data)
     if live is not None:
-        call_server(live, "DELETE", f"/api/v1/admin/credentials/{key}")
+        call_server(live, "DELETE", f"/api/v1/admin/credentials/{quote(key, safe='')}")
     else:
         with local_services(settings) as services:
             services.credentials.revoke(key)
@@ -201,7 +205,7 @@ def statements_import(
             with local_services(settings) as services:
                 summary = import_statements(services, file, lambda n: progress.advance(task, n))
     print_summary(summary)
-    if summary.rejected:
+    if summary.rejected or summary.errors:
         raise typer.Exit(1)
 
 
@@ -277,7 +281,7 @@ def main() -> None:
         else:
             errors.print(f"[red]error:[/] {error}")
         sys.exit(getattr(error, "exit_code", 2))
-    except (CommandError, CredentialError, XAPIError, DataDirectoryError, FileExistsError) as error:
+    except (CommandError, CredentialError, XAPIError, DataDirectoryError, BackupError) as error:
         errors.print(f"[red]error:[/] {error}")
         sys.exit(1)
     except (typer.Abort, KeyboardInterrupt):

@@ -36,8 +36,15 @@ class Settings(BaseSettings):
     )
 
     @property
+    def local_url(self) -> str:
+        """Where processes on this machine reach the server (written to server.json)."""
+        host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    @property
     def base_url(self) -> str:
-        return self.public_url or f"http://{self.host}:{self.port}"
+        """Where clients reach the server: `public_url`, else the local URL."""
+        return self.public_url or self.local_url
 
     @property
     def database_path(self) -> Path:

@@ -6,6 +6,7 @@ with a lock here keeps write transactions short and ordered, which "stored" orde
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +25,8 @@ class Database:
     """The data directory's DuckDB file."""
 
     def __init__(self, path: Path, memory_limit: str = "256MB") -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # Learner data and credential digests: readable by the owner only.
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = path
         # A larger checkpoint threshold than DuckDB's 16 MB: checkpoints then interrupt ingest
         # less often (about 30% more statements/s); the WAL replay after a crash is longer.
@@ -53,10 +55,11 @@ class Database:
             self._writer.begin()
             try:
                 yield self._writer
+                self._writer.commit()
             except BaseException:
-                self._writer.rollback()
+                with contextlib.suppress(duckdb.Error):  # keep the original error
+                    self._writer.rollback()
                 raise
-            self._writer.commit()
 
     def copy_to(self, target: Path) -> None:
         """Copy every table into a new DuckDB file, in one consistent snapshot."""

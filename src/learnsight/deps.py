@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import hmac
 from typing import Annotated
 
@@ -29,12 +28,12 @@ def authenticate(request: Request, services: ServicesDep) -> Principal:
     if scheme.lower() == "basic":
         try:
             key, _, secret = base64.b64decode(value.strip()).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # bad base64 (binascii.Error), bad UTF-8, non-ASCII input
             raise XAPIError("Authorization: malformed Basic credentials", 401) from None
         principal = services.credentials.authenticate(key, secret)
     elif scheme.lower() == "bearer":
         token: str | None = request.app.state.admin_token
-        if token and hmac.compare_digest(value.strip(), token):
+        if token and hmac.compare_digest(value.strip().encode(), token.encode()):
             principal = admin_principal()
     if principal is None:
         raise XAPIError("authentication required: HTTP Basic with a Learnsight credential", 401)

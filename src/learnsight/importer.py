@@ -7,6 +7,7 @@ a UUIDv5 over its canonical form, so importing the same file twice stores nothin
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -43,14 +44,22 @@ def open_text(path: Path) -> BinaryIO:
     return path.open("rb")
 
 
+BOM = b"\xef\xbb\xbf"
+
+
+def is_json_array(stream: BinaryIO) -> bool:
+    """Whether the file holds one JSON array (else JSON Lines); the stream is rewound."""
+    head = stream.read(4096)
+    stream.seek(0)
+    return head.removeprefix(BOM).lstrip().startswith(b"[")
+
+
 def read_statements(path: Path) -> Iterator[tuple[int, Any]]:
     """(position, statement) pairs; position is the line (JSON Lines) or array index + 1."""
     with open_text(path) as stream:
-        head = stream.read(4096)
-        stream.seek(0)
-        if head.lstrip().startswith(b"["):
+        if is_json_array(stream):
             try:
-                items = orjson.loads(stream.read())
+                items = orjson.loads(stream.read().removeprefix(BOM))
             except orjson.JSONDecodeError as error:
                 raise XAPIError(f"{path.name}: not valid JSON ({error})") from None
             yield from enumerate(items, start=1)
@@ -58,18 +67,20 @@ def read_statements(path: Path) -> Iterator[tuple[int, Any]]:
         for line_no, line in enumerate(stream, start=1):
             if line.strip():
                 try:
-                    yield line_no, orjson.loads(line)
+                    yield line_no, orjson.loads(line.removeprefix(BOM))
                 except orjson.JSONDecodeError as error:
                     yield line_no, XAPIError(f"not valid JSON ({error})")
 
 
 def count_statements(path: Path) -> int | None:
-    """How many statements a JSON Lines file holds (None for a JSON array: not known cheaply)."""
-    with open_text(path) as stream:
-        if stream.read(4096).lstrip().startswith(b"["):
-            return None
-        stream.seek(0)
-        return sum(1 for line in stream if line.strip())
+    """How many statements a JSON Lines file holds; None when not known cheaply."""
+    try:
+        with open_text(path) as stream:
+            if is_json_array(stream):
+                return None
+            return sum(1 for line in stream if line.strip())
+    except (OSError, EOFError, zlib.error):
+        return None  # the import itself reports what is wrong with the file
 
 
 def import_statements(
@@ -82,11 +93,14 @@ def import_statements(
         "account": {"homePage": services.settings.base_url, "name": "import"},
     }
     items = read_statements(path)
-    while batch := list(islice(items, BATCH_SIZE)):
-        summary.read += len(batch)
-        store_batch(services, batch, authority, summary)
-        if progress:
-            progress(len(batch))
+    try:
+        while batch := list(islice(items, BATCH_SIZE)):
+            summary.read += len(batch)
+            store_batch(services, batch, authority, summary)
+            if progress:
+                progress(len(batch))
+    except (OSError, EOFError, zlib.error) as error:  # e.g. a .gz file that is not gzip
+        summary.errors.append(f"reading stopped after {summary.read} statements: {error}")
     return summary
 
 

@@ -7,6 +7,7 @@ owner; CLI commands use them to send their work to the live server instead of op
 
 from __future__ import annotations
 
+import http.client
 import os
 import secrets
 import urllib.request
@@ -32,7 +33,7 @@ def new_admin_token() -> str:
 
 def write_server_files(data: Path, url: str, token: str) -> None:
     """Announce this process as the data directory's server, with its admin token."""
-    data.mkdir(parents=True, exist_ok=True)
+    data.mkdir(mode=0o700, parents=True, exist_ok=True)
     token_path = data / TOKEN_FILE
     token_path.unlink(missing_ok=True)
     fd = os.open(token_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -83,7 +84,7 @@ def find_live_server(data: Path) -> LiveServer | None:
         # urllib, not httpx: every command calls this, and httpx takes a while to import.
         with urllib.request.urlopen(f"{url}/api/v1/health", timeout=5) as answer:
             health = orjson.loads(answer.read())
-    except (OSError, ValueError):
+    except (OSError, ValueError, http.client.HTTPException):
         return None
     if not isinstance(health, dict) or health.get("pid") != pid:
         return None

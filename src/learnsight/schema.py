@@ -31,6 +31,7 @@ CREATE TABLE statements (
     related_activities VARCHAR[],    -- every activity id, for related_activities=true
     ref_target UUID,                 -- the statement a StatementRef object points at
     voided BOOLEAN NOT NULL DEFAULT false,
+    credential_key VARCHAR,          -- the credential that stored it (statements/read/mine)
     contact_id VARCHAR,              -- identity resolution fills these
     account_id VARCHAR,
     raw VARCHAR NOT NULL             -- the statement as stored, JSON

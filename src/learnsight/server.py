@@ -24,7 +24,7 @@ class AnnouncingServer(uvicorn.Server):
     async def startup(self, sockets: list | None = None) -> None:  # type: ignore[type-arg]
         await super().startup(sockets)
         if self.started:
-            write_server_files(self.settings.data, self.settings.base_url, self.token)
+            write_server_files(self.settings.data, self.settings.local_url, self.token)
 
     async def shutdown(self, sockets: list | None = None) -> None:  # type: ignore[type-arg]
         remove_server_files(self.settings.data)

@@ -43,6 +43,7 @@ COLUMN_TYPES: dict[str, pa.DataType] = {
     "related_activities": _LIST,
     "ref_target": pa.string(),
     "voided": pa.bool_(),
+    "credential_key": pa.string(),
     "raw": pa.string(),
 }
 SCHEMA = pa.schema(list(COLUMN_TYPES.items()))
@@ -50,11 +51,15 @@ EMPTY: dict[str, Any] = {}
 
 
 def batch_table(
-    rows: list[StatementRow], first_seq: int, voided: set[str], raws: list[str]
+    rows: list[StatementRow],
+    first_seq: int,
+    voided: set[str],
+    raws: list[str],
+    credential: str | None,
 ) -> pa.Table:
     """The Arrow table of a batch; `voided` holds ids already targeted by a voiding statement."""
     values = [
-        row_values(first_seq + i, row, row.id in voided, raw)
+        row_values(first_seq + i, row, row.id in voided, raw, credential)
         for i, (row, raw) in enumerate(zip(rows, raws, strict=True))
     ]
     columns = zip(*values, strict=True)
@@ -62,7 +67,9 @@ def batch_table(
     return pa.Table.from_arrays(arrays, schema=SCHEMA)
 
 
-def row_values(seq: int, row: StatementRow, voided: bool, raw: str) -> tuple[Any, ...]:
+def row_values(
+    seq: int, row: StatementRow, voided: bool, raw: str, credential: str | None
+) -> tuple[Any, ...]:
     statement = row.statement
     actor = statement["actor"]
     obj = statement["object"]
@@ -79,13 +86,19 @@ def row_values(seq: int, row: StatementRow, voided: bool, raw: str) -> tuple[Any
         obj.get("definition", EMPTY).get("type") if object_type == "Activity" else None,
         context.get("registration"),
         result.get("success"), result.get("completion"),
-        score.get("scaled"), score.get("raw"), score.get("min"), score.get("max"),
+        number(score.get("scaled")), number(score.get("raw")),
+        number(score.get("min")), number(score.get("max")),
         row.duration_seconds,
         [a["id"] for a in activities["parent"]] if "parent" in activities else None,
         [a["id"] for a in activities["grouping"]] if "grouping" in activities else None,
         sorted(related_agents(statement)), sorted(related_activities(statement)),
-        row.ref_target, voided and row.verb_id != VOIDED_VERB, raw,
+        row.ref_target, voided and row.verb_id != VOIDED_VERB, credential, raw,
     )  # fmt: skip
+
+
+def number(value: int | float | None) -> float | None:
+    """As a float: Arrow refuses integers beyond 2**53 in a float64 column."""
+    return None if value is None else float(value)
 
 
 def object_identity(obj: dict[str, Any], object_type: str) -> str | None:

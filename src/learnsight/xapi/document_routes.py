@@ -48,7 +48,8 @@ AGENT_PROFILE = Resource("agent_profile", "profileId", False, True, "profile", T
 
 
 def parse_scope(resource: Resource, params: dict[str, str]) -> DocumentScope:
-    activity_id = agent_key = registration = ""
+    activity_id = agent_key = ""
+    registration = None
     if resource.needs_activity:
         activity_id = params.get("activityId", "")
         if not is_iri(activity_id):

@@ -24,10 +24,23 @@ class DocumentScope:
     kind: str  # state, activity_profile or agent_profile
     activity_id: str = ""
     agent_key: str = ""
-    registration: str = ""
+    registration: str | None = None  # None: not given
 
     def key(self) -> list[str]:
-        return [self.kind, self.activity_id, self.agent_key, self.registration]
+        """The key of one document of this scope (no registration given means none)."""
+        return [self.kind, self.activity_id, self.agent_key, self.registration or ""]
+
+    def where(self) -> tuple[str, list[str | None]]:
+        """SQL matching every document of the scope: without a registration, all of them
+        (Comm. 2.3: Activity + Agent [+ registration if specified])."""
+        sql = "kind = ? AND activity_id = ? AND agent_key = ? AND (? IS NULL OR registration = ?)"
+        return sql, [
+            self.kind,
+            self.activity_id,
+            self.agent_key,
+            self.registration,
+            self.registration,
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,13 +104,13 @@ class DocumentStore:
         self, scope: DocumentScope, since: datetime | None
     ) -> tuple[list[str], datetime | None]:
         """Ids of the scope's documents (updated after `since`), and the latest update."""
+        where, params = scope.where()
         rows = (
             self.db.read()
             .execute(
-                "SELECT doc_id, updated FROM documents WHERE kind = ? AND activity_id = ? "
-                "AND agent_key = ? AND registration = ? AND (? IS NULL OR updated > ?) "
-                "ORDER BY doc_id",
-                [*scope.key(), since, since],
+                f"SELECT DISTINCT ON (doc_id) doc_id, updated FROM documents WHERE {where} "
+                "AND (? IS NULL OR updated > ?) ORDER BY doc_id, updated DESC",
+                [*params, since, since],
             )
             .fetchall()
         )
@@ -149,12 +162,15 @@ class DocumentStore:
     def delete(self, scope: DocumentScope, doc_id: str | None, conditions: Preconditions) -> None:
         """Delete one document, or every document of the scope when doc_id is None."""
         with self.db.write() as cur:
-            if doc_id is not None:
-                conditions.check(self._fetch(cur, scope, doc_id))
+            if doc_id is None:
+                where, params = scope.where()
+                cur.execute(f"DELETE FROM documents WHERE {where}", params)
+                return
+            conditions.check(self._fetch(cur, scope, doc_id))
             cur.execute(
                 "DELETE FROM documents WHERE kind = ? AND activity_id = ? AND agent_key = ? "
-                "AND registration = ? AND (? IS NULL OR doc_id = ?)",
-                [*scope.key(), doc_id, doc_id],
+                "AND registration = ? AND doc_id = ?",
+                [*scope.key(), doc_id],
             )
 
     def _fetch(self, cur: Any, scope: DocumentScope, doc_id: str) -> Document | None:

@@ -6,7 +6,8 @@ client used, and so that they cost next to nothing on the ingest path.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -14,6 +15,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from learnsight.xapi.errors import XAPIError
+from learnsight.xapi.statements import format_timestamp
 
 XAPI_VERSION = "1.0.3"
 XAPI_PREFIX = "/xAPI"
@@ -54,8 +56,9 @@ class XAPIHeadersMiddleware:
     """Add X-Experience-API-Version to every /xAPI response, CORS preflights and errors too,
     and X-Experience-API-Consistent-Through to every Statement resource response (2.1.3)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, consistent_through: Callable[[], datetime]) -> None:
         self.app = app
+        self.consistent_through = consistent_through
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(XAPI_PREFIX):
@@ -68,7 +71,8 @@ class XAPIHeadersMiddleware:
                 headers = [h for h in message["headers"] if h[0] != b"x-experience-api-version"]
                 headers.append((b"x-experience-api-version", XAPI_VERSION.encode()))
                 if is_statements:
-                    headers.append((b"x-experience-api-consistent-through", now_header()))
+                    moment = format_timestamp(self.consistent_through()).encode()
+                    headers.append((b"x-experience-api-consistent-through", moment))
                 message["headers"] = headers
             await send(message)
 
@@ -93,12 +97,6 @@ class XAPIVersionCheckMiddleware:
                 await send_error(send, 400, message)
                 return
         await self.app(scope, receive, send)
-
-
-def now_header() -> bytes:
-    """Statements are readable once acknowledged, so "consistent through" is simply now."""
-    moment = datetime.now(UTC).isoformat(timespec="microseconds")
-    return moment.replace("+00:00", "Z").encode()
 
 
 def header(scope: Scope, name: bytes) -> str | None:
@@ -140,7 +138,10 @@ class AlternateSyntaxMiddleware:
             scope["type"] == "http"
             and scope["method"] == "POST"
             and scope["path"].startswith(XAPI_PREFIX)
-            and b"method=" in scope.get("query_string", b"")
+            and any(
+                name == "method"
+                for name, _ in parse_qsl(scope.get("query_string", b"").decode("latin-1"))
+            )
         )
 
 
@@ -163,7 +164,10 @@ async def rewrite(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
     content_type = header(scope, b"content-type") or ""
     if not content_type.lower().startswith("application/x-www-form-urlencoded"):
         raise XAPIError("alternate request syntax needs an application/x-www-form-urlencoded body")
-    form = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+    try:
+        form = parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise XAPIError("alternate request syntax: the form is not UTF-8") from None
     headers: dict[bytes, bytes] = {
         k: v for k, v in scope["headers"] if k not in (b"content-type", b"content-length")
     }
@@ -173,7 +177,9 @@ async def rewrite(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
         if name == "content":
             content = value.encode("utf-8")
         elif name.lower() in FORM_HEADERS:
-            headers[name.lower().encode()] = value.encode("latin-1")
+            if not value.isascii():
+                raise XAPIError(f"alternate request syntax: form field {name} is not ASCII")
+            headers[name.lower().encode()] = value.encode()
         else:
             params.append((name, value))
     headers.setdefault(b"content-type", b"application/json")

@@ -45,7 +45,7 @@ class StatementQuery:
     ascending: bool = False
     after_seq: int | None = None
     ceiling_seq: int | None = None
-    authority_key: str | None = None  # statements/read/mine: only this authority's
+    credential: str | None = None  # statements/read/mine: only what this credential stored
     params: dict[str, str] = field(default_factory=dict)  # as the client sent them
 
     def token(self) -> str:
@@ -127,7 +127,7 @@ def parse_agent_param(text: str | None) -> str:
 
 
 def parse_limit(value: str) -> int:
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise XAPIError(f"limit: must be a non-negative integer, not {value!r}")
     return int(value)
 
@@ -184,9 +184,9 @@ def time_conditions(query: StatementQuery) -> tuple[list[str], list[Any]]:
     if query.ceiling_seq is not None:
         conditions.append("s.seq <= ?")
         params.append(query.ceiling_seq)
-    if query.authority_key is not None:
-        conditions.append("list_contains(s.related_agents, ?)")
-        params.append(query.authority_key)
+    if query.credential is not None:
+        conditions.append("s.credential_key = ?")
+        params.append(query.credential)
     return conditions, params
 
 
@@ -244,13 +244,13 @@ def has_statement_refs(db: Database) -> bool:
 
 
 def fetch_single(
-    db: Database, statement_id: str, voided: bool, authority_key: str | None = None
+    db: Database, statement_id: str, voided: bool, credential: str | None = None
 ) -> str | None:
     """The statement with this id: voided ones only by voidedStatementId (Comm. 2.1.4)."""
     sql = "SELECT raw FROM statements WHERE id = ?::UUID AND voided = ?"
     params: list[Any] = [statement_id, voided]
-    if authority_key is not None:
-        sql += " AND list_contains(related_agents, ?)"
-        params.append(authority_key)
+    if credential is not None:
+        sql += " AND credential_key = ?"
+        params.append(credential)
     row = db.read().execute(sql, params).fetchone()
     return row[0] if row else None

@@ -12,7 +12,7 @@ from learnsight.auth import Principal
 from learnsight.deps import PrincipalDep, ServicesDep, require
 from learnsight.services import Services
 from learnsight.xapi import formats, multipart, query
-from learnsight.xapi.agents import ifi_key, person
+from learnsight.xapi.agents import person
 from learnsight.xapi.errors import XAPIError
 from learnsight.xapi.http import XAPI_VERSION
 from learnsight.xapi.signature import verify_signatures
@@ -55,7 +55,8 @@ async def put_statement(
     statements, attachments = await read_statements(request)
     if not isinstance(statements, dict):
         raise XAPIError("PUT statements takes a single statement object")
-    if statements.get("id", statement_id).lower() != statement_id.lower():
+    given = statements.get("id", statement_id)
+    if not isinstance(given, str) or given.lower() != statement_id.lower():
         raise XAPIError("$.id: differs from the statementId parameter")
     statements["id"] = statement_id
     await store_batch(services, principal, [statements], attachments, single=True)
@@ -108,7 +109,9 @@ async def store_batch(
         verify_signatures(index, statement, attachments)
     reject_unreferenced_parts(batch, attachments)
     authority = principal.authority(services.settings.base_url)
-    stored = await run_in_threadpool(services.statements.store, batch, authority, attachments)
+    stored = await run_in_threadpool(
+        services.statements.store, batch, authority, attachments, principal.key
+    )
     return stored.ids
 
 
@@ -136,7 +139,7 @@ def reject_unreferenced_parts(batch: list[Any], received: dict[str, Attachment])
 def get_statements(request: Request, services: ServicesDep, principal: PrincipalDep) -> Response:
     require(principal, *READ_SCOPES)
     params = dict(request.query_params)
-    mine = mine_only(services, principal)
+    mine = mine_only(principal)
     if "statementId" in params or "voidedStatementId" in params:
         return get_single_statement(services, params, request, mine)
     if "more" in params:
@@ -145,7 +148,7 @@ def get_statements(request: Request, services: ServicesDep, principal: Principal
         statement_query = query.StatementQuery.from_token(params["more"])
     else:
         statement_query = query.parse_query(params)
-    statement_query.authority_key = mine
+    statement_query.credential = mine
     raws, token = query.run_query(
         services.db, statement_query, services.settings.statement_page_size
     )
@@ -154,17 +157,16 @@ def get_statements(request: Request, services: ServicesDep, principal: Principal
     body = b'{"statements":[' + b",".join(statements) + b'],"more":' + orjson.dumps(more) + b"}"
     headers: dict[str, str] = {}
     if raws:
-        headers["Last-Modified"] = http_date(parse_timestamp(orjson.loads(raws[0])["stored"]))
+        newest = raws[-1] if statement_query.ascending else raws[0]
+        headers["Last-Modified"] = http_date(parse_timestamp(orjson.loads(newest)["stored"]))
     if statement_query.attachments:
         return multipart_response(services, body, raws, headers)
     return json_response(body, headers)
 
 
-def mine_only(services: Services, principal: Principal) -> str | None:
-    """With only statements/read/mine, the authority key reads are restricted to."""
-    if principal.may("statements/read", "all/read"):
-        return None
-    return ifi_key(principal.authority(services.settings.base_url))
+def mine_only(principal: Principal) -> str | None:
+    """With only statements/read/mine: the credential whose statements alone can be read."""
+    return None if principal.may("statements/read", "all/read") else principal.key
 
 
 def get_single_statement(
@@ -208,7 +210,10 @@ def multipart_response(
     services: Services, body: bytes, raws: list[str], headers: dict[str, str]
 ) -> Response:
     hashes = {
-        a["sha2"] for raw in raws for a in orjson.loads(raw).get("attachments", ()) if "sha2" in a
+        a["sha2"].lower()
+        for raw in raws
+        for a in orjson.loads(raw).get("attachments", ())
+        if "sha2" in a
     }
     content, media_type = multipart.build_response(body, services.statements.attachments(hashes))
     return Response(content, 200, headers=headers, media_type=media_type)

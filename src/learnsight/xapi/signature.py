@@ -12,9 +12,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from learnsight.xapi.errors import XAPIError
+from learnsight.xapi.errors import StatementError, XAPIError
 from learnsight.xapi.statements import same_statement
 from learnsight.xapi.store import Attachment
+from learnsight.xapi.validate import validate_statement
 
 SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
 ALGORITHMS = {"RS256": hashes.SHA256(), "RS384": hashes.SHA384(), "RS512": hashes.SHA512()}
@@ -34,7 +35,7 @@ def verify_signatures(
         where = f"$[{index}].attachments[{position}]"
         if meta.get("contentType") != "application/octet-stream":
             raise XAPIError(f"{where}.contentType: a signature must be application/octet-stream")
-        attachment = attachments.get(meta.get("sha2", ""))
+        attachment = attachments.get(str(meta.get("sha2", "")).lower())
         if attachment is None:
             raise XAPIError(f"{where}: the signature's JWS was not sent as a multipart part")
         verify_jws(where, statement, attachment.content)
@@ -50,7 +51,11 @@ def verify_jws(where: str, statement: dict[str, Any], token: bytes) -> None:
         raise XAPIError(f"{where}: the signature is not a JWS compact serialization") from None
     if not isinstance(header, dict) or header.get("alg") not in ALGORITHMS:
         raise XAPIError(f"{where}: the JWS algorithm must be RS256, RS384 or RS512")
-    if not isinstance(payload, dict) or not same_statement(unsigned(payload), unsigned(statement)):
+    try:
+        validate_statement(payload, f"{where} (JWS payload)")
+    except StatementError as error:
+        raise XAPIError(f"the JWS payload is not a valid statement: {error.message}") from None
+    if not same_statement(unsigned(payload), unsigned(statement)):
         raise XAPIError(f"{where}: the JWS payload does not match the statement")
     if header.get("x5c"):
         signed = f"{header_b64}.{payload_b64}".encode()

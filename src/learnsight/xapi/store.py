@@ -7,7 +7,8 @@ to DuckDB's write-ahead log and survives the process being killed the next insta
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,6 +29,32 @@ from learnsight.xapi.statements import (
 
 COLUMN_NAMES = ", ".join(COLUMN_TYPES)
 INSERT_SQL = f"INSERT INTO statements ({COLUMN_NAMES}) SELECT {COLUMN_NAMES} FROM statement_batch"
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """A validated batch on its way in, and who sends it."""
+
+    statements: list[dict[str, Any]]
+    authority: dict[str, Any]
+    attachments: dict[str, Attachment]
+    credential: str | None
+    timestamps_given: list[bool] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.timestamps_given[:] = ["timestamp" in st for st in self.statements]
+
+    def complete(self, stored: datetime) -> list[StatementRow]:
+        """The rows, with the LRS-set properties; one "stored" instant for the whole batch.
+
+        It can run twice (see StatementStore.store): a timestamp the LRS set the first time
+        is dropped first, so that it is set again rather than taken for the client's.
+        """
+        stored_text = format_timestamp(stored)
+        for statement, given in zip(self.statements, self.timestamps_given, strict=True):
+            if not given:
+                statement.pop("timestamp", None)
+        return [complete(st, self.authority, stored, stored_text) for st in self.statements]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +79,16 @@ class StatementStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._last_stored = datetime.fromtimestamp(0, UTC)
+        # One batch at a time, from "stored" to commit, so that stored times, seqs and the
+        # caches below follow the order of commits.
+        self._lock = threading.Lock()
         cursor = db.read()
-        row = cursor.execute("SELECT coalesce(max(seq), 0) FROM statements").fetchone()
-        self._last_seq: int = row[0] if row else 0
+        seq, stored = cursor.execute(
+            "SELECT coalesce(max(seq), 0), epoch_us(coalesce(max(stored), 'epoch')) FROM statements"
+        ).fetchone() or (0, 0)
+        self._last_seq: int = seq
+        self._last_stored = datetime.fromtimestamp(stored / 1e6, UTC)
+        self._in_flight: datetime | None = None  # "stored" of the batch being committed
         # Targets of voiding statements that have not arrived yet: few, so kept in memory.
         self._pending_voids: set[str] = {
             str(target)
@@ -65,44 +98,54 @@ class StatementStore:
             ).fetchall()
         }
         self._definitions: dict[str, dict[str, Any]] = {}
-        self._merged: set[tuple[str, bytes]] = set()  # definitions already merged
 
     def store(
         self,
         statements: list[dict[str, Any]],
         authority: dict[str, Any],
         attachments: dict[str, Attachment] | None = None,
+        credential: str | None = None,
     ) -> StoredBatch:
-        """Store a validated batch all-or-nothing; known identical statements are no-ops."""
-        reject_duplicate_ids(statements)
-        stored = self._next_stored()  # one instant per batch: it is stored in one transaction
-        stored_text = format_timestamp(stored)
-        rows = [complete(st, authority, stored, stored_text) for st in statements]
-        try:
-            new_rows = self._write(rows, attachments or {}, check_known=False)
-        except duckdb.ConstraintException:
-            # Some ids are already stored: redo the batch, comparing with what is there.
-            new_rows = self._write(rows, attachments or {}, check_known=True)
-        return StoredBatch([row.id for row in rows], len(new_rows))
+        """Store a validated batch all-or-nothing; known identical statements are no-ops.
 
-    def _write(
-        self, rows: list[StatementRow], attachments: dict[str, Attachment], check_known: bool
-    ) -> list[StatementRow]:
+        `credential` is the key of the credential storing it (statements/read/mine reads by it).
+        """
+        reject_duplicate_ids(statements)
+        batch = Batch(statements, authority, attachments or {}, credential)
+        with self._lock:
+            try:
+                rows, inserted = self._write(batch, check_known=False)
+            except duckdb.ConstraintException:
+                # Some ids are already stored: redo the batch, comparing with what is there.
+                rows, inserted = self._write(batch, check_known=True)
+            finally:
+                self._in_flight = None
+        return StoredBatch([row.id for row in rows], inserted)
+
+    def consistent_through(self) -> datetime:
+        """Every statement stored before this instant is readable (X-Experience-API-...)."""
+        in_flight = self._in_flight
+        now = datetime.now(UTC)
+        return min(now, in_flight) if in_flight else now
+
+    def _write(self, batch: Batch, check_known: bool) -> tuple[list[StatementRow], int]:
         pending = set(self._pending_voids)
         definitions: dict[str, dict[str, Any]] = {}
-        merged: set[tuple[str, bytes]] = set()
         with self.db.write() as cur:
+            # "stored" is taken once the writer is ours: no later batch can commit before it.
+            stored = self._next_stored()
+            self._in_flight = stored
+            rows = batch.complete(stored)
             new_rows = self._drop_known(cur, rows) if check_known else rows
             if new_rows:
-                self._insert(cur, new_rows, pending)
+                self._insert(cur, new_rows, pending, batch.credential)
                 self._apply_voiding(cur, new_rows, pending)
-                definitions, merged = self._merge_activities(cur, new_rows)
-                self._store_attachments(cur, new_rows, attachments)
+                definitions = self._merge_activities(cur, new_rows)
+                self._store_attachments(cur, new_rows, batch.attachments)
         # Only now that the transaction committed does the in-memory state follow it.
         self._pending_voids = pending
         self._definitions.update(definitions)
-        self._merged |= merged
-        return new_rows
+        return rows, len(new_rows)
 
     def _next_stored(self) -> datetime:
         """Strictly increasing "stored" times, so stored order follows insertion order."""
@@ -125,11 +168,13 @@ class StatementStore:
                 raise XAPIError(f"statement {row.id} is already stored with different content", 409)
         return [row for row in rows if row.id not in existing]
 
-    def _insert(self, cur: Any, rows: list[StatementRow], pending: set[str]) -> None:
+    def _insert(
+        self, cur: Any, rows: list[StatementRow], pending: set[str], credential: str | None
+    ) -> None:
         first = self._last_seq + 1
         self._last_seq += len(rows)  # a rolled-back batch leaves a gap, which is harmless
         raws = [orjson.dumps(row.statement).decode() for row in rows]
-        batch = batch_table(rows, first, pending, raws)
+        batch = batch_table(rows, first, pending, raws, credential)
         pending.difference_update(row.id for row in rows)
         cur.register("statement_batch", batch)
         try:
@@ -163,25 +208,15 @@ class StatementStore:
         }
         pending.update(t for t in targets if t not in existing)
 
-    def _merge_activities(
-        self, cur: Any, rows: list[StatementRow]
-    ) -> tuple[dict[str, dict[str, Any]], set[tuple[str, bytes]]]:
-        """Keep one canonical definition per activity: the union of those received.
-
-        Returns the changed definitions and the (id, definition) pairs merged, so that a
-        definition seen before costs one set lookup.
-        """
+    def _merge_activities(self, cur: Any, rows: list[StatementRow]) -> dict[str, dict[str, Any]]:
+        """Keep one canonical definition per activity: the union of those received, the latest
+        winning property by property (and language by language in name and description)."""
         changed: dict[str, dict[str, Any]] = {}
-        merged: set[tuple[str, bytes]] = set()
         for row in rows:
             for activity in statement_activities(row.statement):
                 definition = activity.get("definition")
                 if not definition:
                     continue
-                seen = (activity["id"], orjson.dumps(definition, option=orjson.OPT_SORT_KEYS))
-                if seen in self._merged or seen in merged:
-                    continue
-                merged.add(seen)
                 known = changed.get(activity["id"]) or self.definition(activity["id"]) or {}
                 combined = merge_definitions(known, definition)
                 if combined != known:
@@ -192,7 +227,7 @@ class StatementStore:
                 "INSERT OR REPLACE INTO activities VALUES (?, ?, ?)",
                 [[aid, orjson.dumps(d).decode(), now] for aid, d in changed.items()],
             )
-        return changed, merged
+        return changed
 
     def definition(self, activity_id: str) -> dict[str, Any] | None:
         """The canonical definition of an activity, merged from every statement received."""
