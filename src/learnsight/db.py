@@ -1,7 +1,7 @@
 """DuckDB access: one connection per process, read cursors per thread, one guarded writer.
 
-DuckDB lets a single process open the file, and serialises writers itself; guarding the writer
-with a lock here keeps write transactions short and ordered, which "stored" order relies on.
+DuckDB lets a single process open the file. All writes go through one cursor behind a lock, so
+write transactions run one after another, in a known order.
 """
 
 from __future__ import annotations
@@ -74,10 +74,6 @@ class Database:
     def _catalog(self) -> str:
         row = self._writer.execute("SELECT current_database()").fetchone()
         return f'"{row[0]}"' if row else "memory"
-
-    def checkpoint(self) -> None:
-        with self._write_lock:
-            self._writer.execute("CHECKPOINT")
 
     def close(self) -> None:
         with self._write_lock:

@@ -22,7 +22,7 @@ from learnsight.xapi.statements import deterministic_id, same_statement
 from learnsight.xapi.validate import validate_statement
 
 BATCH_SIZE = 1000
-Progress = Callable[[int], None]  # called with the number of statements just handled
+ProgressCallback = Callable[[int], None]  # called with the number of statements just handled
 
 
 @dataclass
@@ -38,7 +38,7 @@ class ImportSummary:
         return dict(self.__dict__)
 
 
-def open_text(path: Path) -> BinaryIO:
+def open_binary(path: Path) -> BinaryIO:
     if path.suffix == ".gz":
         return cast(BinaryIO, gzip.GzipFile(path, "rb"))
     return path.open("rb")
@@ -54,9 +54,9 @@ def is_json_array(stream: BinaryIO) -> bool:
     return head.removeprefix(BOM).lstrip().startswith(b"[")
 
 
-def read_statements(path: Path) -> Iterator[tuple[int, Any]]:
+def statements_in_file(path: Path) -> Iterator[tuple[int, Any]]:
     """(position, statement) pairs; position is the line (JSON Lines) or array index + 1."""
-    with open_text(path) as stream:
+    with open_binary(path) as stream:
         if is_json_array(stream):
             try:
                 items = orjson.loads(stream.read().removeprefix(BOM))
@@ -75,7 +75,7 @@ def read_statements(path: Path) -> Iterator[tuple[int, Any]]:
 def count_statements(path: Path) -> int | None:
     """How many statements a JSON Lines file holds; None when not known cheaply."""
     try:
-        with open_text(path) as stream:
+        with open_binary(path) as stream:
             if is_json_array(stream):
                 return None
             return sum(1 for line in stream if line.strip())
@@ -84,7 +84,10 @@ def count_statements(path: Path) -> int | None:
 
 
 def import_statements(
-    services: Services, path: Path, progress: Progress | None = None, name: str | None = None
+    services: Services,
+    path: Path,
+    progress: ProgressCallback | None = None,
+    name: str | None = None,
 ) -> ImportSummary:
     summary = ImportSummary(name or path.name)
     authority = {
@@ -92,11 +95,11 @@ def import_statements(
         "name": "Learnsight import",
         "account": {"homePage": services.settings.base_url, "name": "import"},
     }
-    items = read_statements(path)
+    items = statements_in_file(path)
     try:
         while batch := list(islice(items, BATCH_SIZE)):
             summary.read += len(batch)
-            store_batch(services, batch, authority, summary)
+            import_batch(services, batch, authority, summary)
             if progress:
                 progress(len(batch))
     except (OSError, EOFError, zlib.error) as error:  # e.g. a .gz file that is not gzip
@@ -104,7 +107,7 @@ def import_statements(
     return summary
 
 
-def store_batch(
+def import_batch(
     services: Services,
     batch: list[tuple[int, Any]],
     authority: dict[str, Any],

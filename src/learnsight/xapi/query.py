@@ -169,7 +169,9 @@ def match_conditions(query: StatementQuery, alias: str) -> tuple[list[str], list
     return conditions, params
 
 
-def time_conditions(query: StatementQuery) -> tuple[list[str], list[Any]]:
+def page_conditions(query: StatementQuery) -> tuple[list[str], list[Any]]:
+    """Conditions on the statement itself, never met through a StatementRef: not voided,
+    since/until, the page's position, and the credential for statements/read/mine."""
     conditions: list[str] = ["NOT s.voided"]
     params: list[Any] = []
     if query.since is not None:
@@ -193,7 +195,7 @@ def time_conditions(query: StatementQuery) -> tuple[list[str], list[Any]]:
 def build_sql(query: StatementQuery, with_refs: bool, page: int) -> tuple[str, list[Any]]:
     """SQL returning (seq, raw) of one page plus one row, to tell whether more follow."""
     match, match_params = match_conditions(query, "s")
-    where, params = time_conditions(query)
+    where, params = page_conditions(query)
     prefix = ""
     if match and with_refs:
         target_match, target_params = match_conditions(query, "t")

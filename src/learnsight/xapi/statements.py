@@ -21,12 +21,11 @@ VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 DEFAULT_VERSION = "1.0.0"
 # Namespace of the deterministic ids given to imported statements that carry none.
 IMPORT_NAMESPACE = uuid.UUID("6f1c2f4e-5d0b-4a53-9a51-3c6d8f2b7e10")
-CONTEXT_ACTIVITY_KINDS = ("parent", "grouping", "category", "other")
 
 
 @dataclass(slots=True)
 class StatementRow:
-    """One statement ready to insert: what Python computes; DuckDB extracts the rest."""
+    """One statement with its LRS-set properties; xapi/columns.py derives the rest."""
 
     id: str
     stored: datetime

@@ -114,9 +114,11 @@ class StatementStore:
         batch = Batch(statements, authority, attachments or {}, credential)
         with self._lock:
             try:
+                # Fast path: insert without looking the ids up first.
                 rows, inserted = self._write(batch, check_known=False)
             except duckdb.ConstraintException:
-                # Some ids are already stored: redo the batch, comparing with what is there.
+                # Only the statements' primary key raises this: some ids are already stored.
+                # Redo the batch, comparing with what is there (same: no-op; different: 409).
                 rows, inserted = self._write(batch, check_known=True)
             finally:
                 self._in_flight = None
