@@ -43,7 +43,9 @@ errors = Console(stderr=True, soft_wrap=True)  # one error, one line: never wrap
 
 DataOption = Annotated[
     Path | None,
-    typer.Option("--data", help="Data directory [default: ./learnsight-data, env LEARNSIGHT_DATA]"),
+    typer.Option(
+        "--data", help="Data directory (default: ./learnsight-data, or env LEARNSIGHT_DATA)."
+    ),
 ]
 
 
@@ -95,9 +97,12 @@ def call_server(server: LiveServer, method: str, path: str, **kwargs: Any) -> An
 def serve(
     data: DataOption = None,
     host: Annotated[
-        str | None, typer.Option(help="Interface to listen on [default: 127.0.0.1]")
+        str | None,
+        typer.Option(help="Interface to listen on (default: 127.0.0.1, or env LEARNSIGHT_HOST)."),
     ] = None,
-    port: Annotated[int | None, typer.Option(help="TCP port [default: 8000]")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="TCP port (default: 8000, or env LEARNSIGHT_PORT).")
+    ] = None,
 ) -> None:
     """Run the server; the LRS lives at http://HOST:PORT/xAPI/."""
     from learnsight.server import serve as run_server
