@@ -113,9 +113,12 @@ def serve(
         raise CommandError(f"a server already owns {settings.data}: {live.url} (pid {live.pid})")
     with local_services(settings):
         pass  # open once: migrate, and fail here, clearly, if the directory is unusable
-    console.print(f"Learnsight serving {settings.data} at [bold]{settings.base_url}[/]")
-    console.print(f"xAPI endpoint: {settings.base_url}/xAPI/")
-    run_server(settings, new_admin_token())
+
+    def announce() -> None:
+        console.print(f"Learnsight serving {settings.data} at [bold]{settings.base_url}[/]")
+        console.print(f"xAPI endpoint: {settings.base_url}/xAPI/")
+
+    run_server(settings, new_admin_token(), announce)
 
 
 @credentials_app.command("create")
