@@ -30,7 +30,7 @@ lint: install
 	$(UV) run mypy
 
 test: lint
-	$(UV) run pytest -n 2 -q
+	$(UV) run pytest -n 2 -q --timeout 300
 
 format: install
 	$(UV) run ruff format src tests benchmarks
