@@ -219,13 +219,18 @@ def build_sql(query: StatementQuery, with_refs: bool, page: int) -> tuple[str, l
     return sql, params
 
 
-def run_query(db: Database, query: StatementQuery, max_page: int) -> tuple[list[str], str | None]:
-    """One page of raw statement JSON, and the `more` token when statements remain."""
+def run_query(
+    db: Database, query: StatementQuery, max_page: int, with_refs: bool
+) -> tuple[list[str], str | None]:
+    """One page of raw statement JSON, and the `more` token when statements remain.
+
+    `with_refs`: whether any stored statement has a StatementRef object (else the StatementRef
+    rule, which costs a recursive query, cannot change the result).
+    """
     cursor = db.read()
     if query.ceiling_seq is None:
         row = cursor.execute("SELECT coalesce(max(seq), 0) FROM statements").fetchone()
         query.ceiling_seq = row[0] if row else 0
-    with_refs = has_statement_refs(db)
     page = min(query.limit, max_page) if query.limit else max_page
     sql, params = build_sql(query, with_refs, page)
     rows = cursor.execute(sql, params).fetchall()
@@ -234,15 +239,6 @@ def run_query(db: Database, query: StatementQuery, max_page: int) -> tuple[list[
     rows = rows[:page]
     query.after_seq = rows[-1][0]
     return [raw for _, raw in rows], query.token()
-
-
-def has_statement_refs(db: Database) -> bool:
-    row = (
-        db.read()
-        .execute("SELECT 1 FROM statements WHERE ref_target IS NOT NULL LIMIT 1")
-        .fetchone()
-    )
-    return row is not None
 
 
 def fetch_single(

@@ -150,7 +150,10 @@ def get_statements(request: Request, services: ServicesDep, principal: Principal
         statement_query = query.parse_query(params)
     statement_query.credential = mine
     raws, token = query.run_query(
-        services.db, statement_query, services.settings.statement_page_size
+        services.db,
+        statement_query,
+        services.settings.statement_page_size,
+        services.statements.has_statement_refs,
     )
     more = f"/xAPI/statements?more={token}" if token else ""
     statements = formatted(services, raws, statement_query.format, request)

@@ -31,7 +31,7 @@ COLUMN_NAMES = ", ".join(COLUMN_TYPES)
 INSERT_SQL = f"INSERT INTO statements ({COLUMN_NAMES}) SELECT {COLUMN_NAMES} FROM statement_batch"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Batch:
     """A validated batch on its way in, and who sends it."""
 
@@ -39,10 +39,10 @@ class Batch:
     authority: dict[str, Any]
     attachments: dict[str, Attachment]
     credential: str | None
-    timestamps_given: list[bool] = field(default_factory=list)
+    timestamps_given: list[bool] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.timestamps_given[:] = ["timestamp" in st for st in self.statements]
+        self.timestamps_given = ["timestamp" in st for st in self.statements]
 
     def complete(self, stored: datetime) -> list[StatementRow]:
         """The rows, with the LRS-set properties; one "stored" instant for the whole batch.
@@ -98,6 +98,8 @@ class StatementStore:
             ).fetchall()
         }
         self._definitions: dict[str, dict[str, Any]] = {}
+        row = cursor.execute("SELECT 1 FROM statements WHERE ref_target IS NOT NULL LIMIT 1")
+        self.has_statement_refs = row.fetchone() is not None
 
     def store(
         self,
@@ -147,6 +149,8 @@ class StatementStore:
         # Only now that the transaction committed does the in-memory state follow it.
         self._pending_voids = pending
         self._definitions.update(definitions)
+        if any(row.ref_target for row in new_rows):
+            self.has_statement_refs = True  # queries then apply the StatementRef rule
         return rows, len(new_rows)
 
     def _next_stored(self) -> datetime:
