@@ -43,6 +43,10 @@ class DocumentScope:
         ]
 
 
+# One document: its scope's key (DocumentScope.key) and its id.
+ONE_DOCUMENT = "kind = ? AND activity_id = ? AND agent_key = ? AND registration = ? AND doc_id = ?"
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     content: bytes
@@ -167,17 +171,11 @@ class DocumentStore:
                 cur.execute(f"DELETE FROM documents WHERE {where}", params)
                 return
             conditions.check(self._fetch(cur, scope, doc_id))
-            cur.execute(
-                "DELETE FROM documents WHERE kind = ? AND activity_id = ? AND agent_key = ? "
-                "AND registration = ? AND doc_id = ?",
-                [*scope.key(), doc_id],
-            )
+            cur.execute(f"DELETE FROM documents WHERE {ONE_DOCUMENT}", [*scope.key(), doc_id])
 
     def _fetch(self, cur: Any, scope: DocumentScope, doc_id: str) -> Document | None:
         row = cur.execute(
-            "SELECT content, content_type, etag, updated FROM documents "
-            "WHERE kind = ? AND activity_id = ? AND agent_key = ? AND registration = ? "
-            "AND doc_id = ?",
+            f"SELECT content, content_type, etag, updated FROM documents WHERE {ONE_DOCUMENT}",
             [*scope.key(), doc_id],
         ).fetchone()
         return Document(bytes(row[0]), row[1], row[2], row[3]) if row else None
