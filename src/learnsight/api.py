@@ -17,6 +17,11 @@ from learnsight.auth import CredentialError
 from learnsight.backup import BackupError, backup
 from learnsight.deps import PrincipalDep, ServicesDep, require
 from learnsight.importer import import_statements
+from learnsight.organisation import (
+    OrganisationError,
+    organisation_settings,
+    set_organisation_setting,
+)
 from learnsight.xapi.errors import XAPIError
 
 router = APIRouter(prefix="/api/v1")
@@ -36,6 +41,10 @@ class CredentialPublic(BaseModel):
 
 class BackupRequest(BaseModel):
     out: str
+
+
+class SettingValue(BaseModel):
+    value: str
 
 
 @router.get("/health")
@@ -98,3 +107,21 @@ def make_backup(
     except BackupError as error:
         raise XAPIError(str(error)) from None
     return {"path": str(target)}
+
+
+@router.get("/organisation")
+def get_organisation(services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+    require(principal, "api/read")
+    return organisation_settings(services.db)
+
+
+@router.put("/organisation/{name}")
+def put_organisation_setting(
+    name: str, body: SettingValue, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    require(principal, "admin")
+    try:
+        value = set_organisation_setting(services.db, name, body.value)
+    except OrganisationError as error:
+        raise XAPIError(str(error)) from None
+    return {"name": name, "value": value}

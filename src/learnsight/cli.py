@@ -7,30 +7,38 @@ there is one, sends its work over the admin API; otherwise it opens the data dir
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 
-import duckdb
 import orjson
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 from typer.exceptions import TyperException
 
 from learnsight.auth import SCOPES, CredentialError
 from learnsight.backup import BackupError
 from learnsight.backup import backup as backup_database
-from learnsight.config import Settings
+from learnsight.commands import imports, organisation
+from learnsight.commands.common import (
+    CommandError,
+    DataOption,
+    call_server,
+    console,
+    errors,
+    local_services,
+    progress_bar,
+    settings_for,
+    upload_chunks,
+)
 from learnsight.db import DataDirectoryError
 from learnsight.importer import ImportSummary, count_statements, import_statements
-from learnsight.instance import LiveServer, find_live_server, new_admin_token
+from learnsight.ingest.mapping import MappingError
+from learnsight.ingest.sources import SourceError
+from learnsight.instance import find_live_server, new_admin_token
+from learnsight.organisation import OrganisationError
 from learnsight.runtime import tune_garbage_collector
-from learnsight.services import Services
 from learnsight.xapi.errors import XAPIError
 
 app = typer.Typer(help="Learnsight: prove that customer education pays.", no_args_is_help=True)
@@ -38,59 +46,10 @@ credentials_app = typer.Typer(help="Create, list and revoke API credentials.", n
 statements_app = typer.Typer(help="Work with stored xAPI statements.", no_args_is_help=True)
 app.add_typer(credentials_app, name="credentials")
 app.add_typer(statements_app, name="statements")
-console = Console(soft_wrap=True)
-errors = Console(stderr=True, soft_wrap=True)  # one error, one line: never wrapped
 
-DataOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--data", help="Data directory (default: ./learnsight-data, or env LEARNSIGHT_DATA)."
-    ),
-]
-
-
-class CommandError(Exception):
-    """A failure to report in one line, without a traceback."""
-
-
-def settings_for(data: Path | None, **overrides: Any) -> Settings:
-    values = {k: v for k, v in overrides.items() if v is not None}
-    if data is not None:
-        values["data"] = data
-    return Settings(**values)
-
-
-@contextmanager
-def local_services(settings: Settings) -> Iterator[Services]:
-    """Open the data directory in this process (no server owns it)."""
-    try:
-        services = Services.open(settings)
-    except duckdb.IOException as error:
-        raise CommandError(
-            f"{settings.data} is in use by another process and no server answers for it: {error}"
-        ) from None
-    try:
-        yield services
-    finally:
-        services.close()
-
-
-def call_server(server: LiveServer, method: str, path: str, **kwargs: Any) -> Any:
-    """One admin API call to the live server; errors become CommandError."""
-    import httpx  # imported here: only commands that reach a server need it
-
-    headers = {"Authorization": f"Bearer {server.token}"}
-    try:
-        response = httpx.request(method, server.url + path, headers=headers, timeout=None, **kwargs)
-    except httpx.HTTPError as error:
-        raise CommandError(f"the server at {server.url} did not answer: {error}") from None
-    if response.status_code >= 400:
-        try:
-            message = response.json().get("error", response.text)
-        except ValueError:
-            message = f"{response.status_code} {response.text}"
-        raise CommandError(f"the server refused: {message}")
-    return response.json() if response.content else None
+# Command modules: each registers its commands on `app`.
+imports.register(app)
+organisation.register(app)
 
 
 @app.command()
@@ -217,20 +176,6 @@ def statements_import(
         raise typer.Exit(1)
 
 
-def progress_bar() -> Progress:
-    return Progress(
-        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=errors,
-    )  # fmt: skip
-
-
-def upload_chunks(path: Path, advance: Any) -> Iterator[bytes]:
-    with path.open("rb") as stream:
-        while chunk := stream.read(1 << 20):
-            advance(len(chunk))
-            yield chunk
-
-
 def print_summary(summary: ImportSummary) -> None:
     console.print(
         f"{summary.file}: {summary.read} read, {summary.stored} stored, "
@@ -289,7 +234,10 @@ def main() -> None:
         else:
             errors.print(f"[red]error:[/] {error}")
         sys.exit(getattr(error, "exit_code", 2))
-    except (CommandError, CredentialError, XAPIError, DataDirectoryError, BackupError) as error:
+    except (
+        CommandError, CredentialError, XAPIError, DataDirectoryError, BackupError, MappingError,
+        SourceError, OrganisationError,
+    ) as error:  # fmt: skip
         errors.print(f"[red]error:[/] {error}")
         sys.exit(1)
     except (typer.Abort, KeyboardInterrupt):

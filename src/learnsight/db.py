@@ -35,6 +35,8 @@ class Database:
             "memory_limit": memory_limit,
         }
         self._con = duckdb.connect(str(path), config=config)
+        # Dates of TIMESTAMPTZ values, and times without an offset, are UTC wherever we run.
+        self._con.execute("SET GLOBAL TimeZone = 'UTC'")
         self._writer = self._con.cursor()
         self._write_lock = threading.Lock()
         self._local = threading.local()
@@ -49,16 +51,32 @@ class Database:
         return cursor
 
     @contextmanager
-    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The single writer, inside a transaction committed on success, rolled back on error."""
+    def scratch(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection of its own, for work in TEMP tables that vanish when it closes."""
+        cursor = self._con.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+
+    @contextmanager
+    def write(
+        self, cursor: duckdb.DuckDBPyConnection | None = None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The single writer, inside a transaction committed on success, rolled back on error.
+
+        `cursor`: write through this connection instead (a scratch one whose TEMP tables the
+        write reads); writes still take turns.
+        """
+        writer = cursor or self._writer
         with self._write_lock:
-            self._writer.begin()
+            writer.begin()
             try:
-                yield self._writer
-                self._writer.commit()
+                yield writer
+                writer.commit()
             except BaseException:
                 with contextlib.suppress(duckdb.Error):  # keep the original error
-                    self._writer.rollback()
+                    writer.rollback()
                 raise
 
     def copy_to(self, target: Path) -> None:

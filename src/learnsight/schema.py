@@ -69,4 +69,127 @@ MIGRATIONS: list[list[str]] = [
     ],
 ]
 
+# Business data (docs/data-model.md). Each table's natural key is its primary key, so imports
+# upsert on it; `id` columns a source may lack are derived by the importer (ingest/kinds.py).
+BUSINESS_DATA = [
+    """CREATE TABLE accounts (
+        id VARCHAR PRIMARY KEY,
+        name VARCHAR NOT NULL,
+        domains VARCHAR[],
+        segment VARCHAR,                -- SMB, mid-market or enterprise
+        industry VARCHAR,
+        country VARCHAR,                -- ISO 3166-1 alpha-2
+        seats INTEGER,
+        arr DECIMAL(18, 2),
+        currency VARCHAR,               -- ISO 4217
+        contract_start DATE,
+        renewal_date DATE,
+        churned_at DATE,
+        owner VARCHAR)""",
+    """CREATE TABLE contacts (
+        id VARCHAR PRIMARY KEY,         -- the source's id, else the e-mail address
+        account_id VARCHAR,
+        email VARCHAR,                  -- lower case
+        name VARCHAR,
+        role VARCHAR,
+        country VARCHAR,
+        region VARCHAR,
+        timezone VARCHAR,               -- IANA name, e.g. Europe/Paris
+        created_at TIMESTAMPTZ,
+        crm_id VARCHAR,
+        helpdesk_id VARCHAR,
+        product_id VARCHAR,
+        lms_id VARCHAR)""",
+    """CREATE TABLE revenue_events (
+        id VARCHAR PRIMARY KEY,         -- the source's id, else a hash of the other columns
+        account_id VARCHAR NOT NULL,
+        date DATE NOT NULL,
+        kind VARCHAR NOT NULL,          -- new, renewal, upsell, contraction or churn
+        amount DECIMAL(18, 2) NOT NULL,
+        currency VARCHAR)""",
+    """CREATE TABLE tickets (
+        id VARCHAR PRIMARY KEY,
+        account_id VARCHAR,
+        requester_email VARCHAR,
+        created_at TIMESTAMPTZ NOT NULL,
+        solved_at TIMESTAMPTZ,
+        topic VARCHAR,
+        tags VARCHAR[],
+        channel VARCHAR,
+        priority VARCHAR)""",
+    """CREATE TABLE product_events (
+        message_id VARCHAR PRIMARY KEY, -- else a hash of user, event, timestamp and properties
+        user_id VARCHAR,
+        email VARCHAR,
+        account_id VARCHAR,
+        event VARCHAR NOT NULL,
+        timestamp TIMESTAMPTZ NOT NULL,
+        properties JSON)""",
+    """CREATE TABLE surveys (
+        id VARCHAR PRIMARY KEY,         -- else a hash of respondent, kind, timestamp and course
+        respondent VARCHAR NOT NULL,    -- e-mail address or contact id
+        account_id VARCHAR,
+        kind VARCHAR NOT NULL,          -- csat, nps, ces or smile_sheet
+        score DOUBLE NOT NULL,
+        comment VARCHAR,
+        timestamp TIMESTAMPTZ NOT NULL,
+        course_id VARCHAR)""",
+    """CREATE TABLE costs (
+        period_start DATE NOT NULL,
+        period_end DATE NOT NULL,       -- the period's last day
+        category VARCHAR NOT NULL,      -- content, platform, staff, ILT...
+        amount DECIMAL(18, 2) NOT NULL,
+        currency VARCHAR,
+        PRIMARY KEY (period_start, period_end, category))""",
+    """CREATE TABLE fx_rates (
+        date DATE NOT NULL,
+        currency VARCHAR NOT NULL,
+        rate DOUBLE NOT NULL,           -- reporting-currency units for one unit of `currency`
+        PRIMARY KEY (date, currency))""",
+    """CREATE TABLE catalog (
+        id VARCHAR PRIMARY KEY,         -- the course's or path's activity IRI
+        kind VARCHAR NOT NULL,          -- course or path
+        name VARCHAR,
+        content_type VARCHAR,           -- video, screencast, infographic, slides, quiz, ilt, lab...
+        created_at TIMESTAMPTZ,
+        updated_at TIMESTAMPTZ,
+        paths VARCHAR[],                -- the learning paths a course belongs to
+        features VARCHAR[],             -- product event names the course teaches
+        ticket_topics VARCHAR[])        -- support ticket topics it addresses""",
+    """CREATE TABLE organisation (
+        key VARCHAR PRIMARY KEY,        -- timezone, reporting_currency, fiscal_year_start...
+        value JSON NOT NULL)""",
+    """CREATE TABLE imports (
+        id INTEGER PRIMARY KEY,
+        kind VARCHAR NOT NULL,
+        file VARCHAR NOT NULL,
+        started_at TIMESTAMPTZ NOT NULL,
+        finished_at TIMESTAMPTZ NOT NULL,
+        strict BOOLEAN NOT NULL,
+        read BIGINT NOT NULL,
+        inserted BIGINT NOT NULL,
+        updated BIGINT NOT NULL,
+        unchanged BIGINT NOT NULL,
+        rejected BIGINT NOT NULL,
+        outcome VARCHAR NOT NULL)       -- imported, or rejected (--strict and a bad row)""",
+    """CREATE TABLE identity_overrides (
+        identity VARCHAR PRIMARY KEY,   -- an actor key, e-mail address or product user id
+        contact_id VARCHAR,
+        account_id VARCHAR)""",
+    """CREATE TABLE identities (
+        source VARCHAR NOT NULL,        -- xapi, ticket, survey or event
+        identity VARCHAR NOT NULL,
+        contact_id VARCHAR,
+        account_id VARCHAR,
+        rule VARCHAR,                   -- the rule that matched; NULL when unmatched
+        PRIMARY KEY (source, identity))""",
+    """CREATE TABLE audit_log (
+        occurred_at TIMESTAMPTZ NOT NULL,
+        action VARCHAR NOT NULL,
+        subject VARCHAR NOT NULL,
+        details JSON NOT NULL)""",
+]
+
+MIGRATIONS.append(BUSINESS_DATA)
+
 SCHEMA_VERSION = len(MIGRATIONS)

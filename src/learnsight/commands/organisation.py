@@ -1,0 +1,68 @@
+"""`learnsight organisation show|set`: the organisation's time zone, currency, fiscal year..."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import orjson
+import typer
+from rich.table import Table
+
+from learnsight.commands.common import (
+    DataOption,
+    call_server,
+    console,
+    local_services,
+    settings_for,
+)
+from learnsight.instance import find_live_server
+from learnsight.organisation import SETTINGS, organisation_settings, set_organisation_setting
+
+organisation_app = typer.Typer(
+    help="Show and change organisation settings (time zone, currency...).", no_args_is_help=True
+)
+
+
+@organisation_app.command("show")
+def show(
+    data: DataOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show every organisation setting, stored or default."""
+    settings = settings_for(data)
+    live = find_live_server(settings.data)
+    if live is not None:
+        values: dict[str, Any] = call_server(live, "GET", "/api/v1/organisation")
+    else:
+        with local_services(settings) as services:
+            values = organisation_settings(services.db)
+    if as_json:
+        print(orjson.dumps(values).decode())
+        return
+    table = Table("setting", "value", "meaning")
+    for name, value in values.items():
+        table.add_row(name, orjson.dumps(value).decode(), SETTINGS[name].doc)
+    console.print(table)
+
+
+@organisation_app.command("set")
+def set_setting(
+    name: Annotated[str, typer.Argument(help=f"One of: {', '.join(SETTINGS)}.")],
+    value: Annotated[str, typer.Argument(help="The value; value_events: names, comma-separated.")],
+    data: DataOption = None,
+) -> None:
+    """Change one organisation setting."""
+    settings = settings_for(data)
+    live = find_live_server(settings.data)
+    if live is not None:
+        path = f"/api/v1/organisation/{quote(name, safe='')}"
+        stored = call_server(live, "PUT", path, json={"value": value})["value"]
+    else:
+        with local_services(settings) as services:
+            stored = set_organisation_setting(services.db, name, value)
+    console.print(f"{name} = {orjson.dumps(stored).decode()}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(organisation_app, name="organisation")

@@ -1,0 +1,1 @@
+"""Business data import: kinds, mappings, sources, rules and the loader."""

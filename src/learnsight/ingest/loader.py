@@ -1,0 +1,265 @@
+"""Import one file of business data into its table: check every row in DuckDB, then upsert.
+
+The file is read and checked on a scratch connection (TEMP tables), outside the write lock; only
+the upsert takes the single writer, in one transaction. Rows are upserted on the kind's natural
+key and only the mapped fields are written, so an export that lacks a column never blanks what
+another import stored there.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+
+from learnsight.db import Database
+from learnsight.ingest.kinds import Kind
+from learnsight.ingest.mapping import Mapping, MappingError, default_mapping
+from learnsight.ingest.rules import FieldSQL, field_sql, identifier, install_lookup_macros, literal
+from learnsight.ingest.sources import LoadedSource, load_source
+from learnsight.ingest.summary import REJECTS_KEPT, ImportResult, Reject
+
+T = TypeVar("T")
+PhaseProgress = Callable[[str, float], None]  # (phase, percent of the whole import)
+PHASES = {"reading": (0.0, 50.0), "checking": (50.0, 80.0), "storing": (80.0, 100.0)}
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    strict: bool = False  # a single bad row rejects the whole file
+    dry_run: bool = False  # check and count, store nothing
+    name: str | None = None  # the file's name in the summary (uploads are stored under another)
+
+
+class RolledBack(Exception):
+    """Raised inside the write transaction to undo it (dry run, or --strict with a bad row)."""
+
+
+def import_table(
+    db: Database,
+    kind: Kind,
+    path: Path,
+    mapping: Mapping | None = None,
+    options: ImportOptions | None = None,
+    progress: PhaseProgress | None = None,
+) -> ImportResult:
+    options = options or ImportOptions()
+    result = ImportResult(kind.name, options.name or path.name)
+    started = datetime.now(UTC)
+    with db.scratch() as cursor:
+        cursor.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
+        install_lookup_macros(cursor)
+        source = run(cursor, lambda: load_source(cursor, path), "reading", progress)
+        mapping = mapping or default_mapping(kind, source.columns or kind.field_names)
+        check_mapping(mapping, source, result.file)
+        plan = Plan(kind, mapping, source)
+        run(cursor, lambda: cursor.execute(plan.stage_sql()), "checking", progress)
+        collect_rejects(cursor, source, result)
+        cursor.execute(plan.incoming_sql())
+        count_rows(cursor, result)
+        try:
+            with db.write(cursor) as writer:
+                run(writer, lambda: plan.upsert(writer, result), "storing", progress)
+                if options.dry_run or (options.strict and result.rejected):
+                    raise RolledBack
+                record(writer, result, started, options)
+        except RolledBack:
+            result.outcome = "dry run" if options.dry_run else "rejected"
+            if not options.dry_run:
+                with db.write(cursor) as writer:
+                    record(writer, result, started, options)
+    return result
+
+
+def run(
+    cursor: duckdb.DuckDBPyConnection,
+    work: Callable[[], T],
+    phase: str,
+    progress: PhaseProgress | None,
+) -> T:
+    """Run `work` (DuckDB queries on `cursor`), reporting the phase's progress while it runs."""
+    if progress is None:
+        return work()
+    low, high = PHASES[phase]
+    outcome: dict[str, T] = {}
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as error:  # re-raised in the caller's thread
+            failure.append(error)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    while thread.is_alive():
+        done = max(cursor.query_progress(), 0.0)
+        progress(phase, low + (high - low) * done / 100)
+        thread.join(0.1)
+    if failure:
+        raise failure[0]
+    progress(phase, high)
+    return outcome["value"]
+
+
+def check_mapping(mapping: Mapping, source: LoadedSource, file: str) -> None:
+    """Fail before reading rows when the mapping cannot apply to this file."""
+    kind = mapping.kind
+    if source.columns:
+        missing = sorted(c for c in mapping.columns if c not in source.columns)
+        if missing:
+            raise MappingError(
+                f"{mapping.name}: column(s) {', '.join(map(repr, missing))} not in {file} "
+                f"(its columns: {', '.join(source.columns)})"
+            )
+    unmapped = [
+        f.name
+        for f in kind.fields
+        if f.required and f.default is None and f.name not in mapping.fields
+    ]
+    if kind.derived_key and not (set(kind.key) | set(kind.derived_key)) & set(mapping.fields):
+        unmapped.append(f"{kind.key[0]} (or {', '.join(kind.derived_key)})")
+    if unmapped:
+        raise MappingError(
+            f"{mapping.name}: no column for {', '.join(unmapped)} in {file}; "
+            f"name the columns after the fields or pass --mapping / --preset"
+        )
+
+
+class Plan:
+    """The SQL of one import: typed values and errors per row, then the upsert."""
+
+    def __init__(self, kind: Kind, mapping: Mapping, source: LoadedSource) -> None:
+        self.kind, self.mapping, self.source = kind, mapping, source
+        self.sql: dict[str, FieldSQL] = {
+            name: field_sql(kind.field(name), spec, spec.column and source.column_sql(spec.column))
+            for name, spec in mapping.fields.items()
+        }
+        # Written on insert and update: the mapped fields and the key.
+        self.written = [f for f in kind.field_names if f in self.sql or f in kind.key]
+
+    def key_sql(self, name: str) -> tuple[str, str]:
+        """(value, error) of a key field, derived from other fields when the source lacks it."""
+        typed = self.sql[name].typed if name in self.sql else "NULL"
+        error = self.sql[name].error if name in self.sql else "NULL"
+        if not self.kind.derived_key or name != self.kind.key[0]:
+            return typed, error
+        parts = [self.sql[f].typed if f in self.sql else "NULL" for f in self.kind.derived_key]
+        texts = ", ".join(f"coalesce(({part})::VARCHAR, '')" for part in parts)
+        derived = parts[0] if len(parts) == 1 else f"md5(concat_ws(chr(31), {texts}))"
+        value = f"coalesce({typed}, {derived})"
+        missing = literal(f"{name} is required (or {', '.join(self.kind.derived_key)})")
+        error = (
+            f"coalesce({error}, CASE WHEN {value} IS NULL THEN "
+            f"{{'column': {literal(name)}, 'value': NULL, 'rule': {missing}}} END)"
+        )
+        return value, error
+
+    def stage_sql(self) -> str:
+        values, errors = [], []
+        for name in self.written:
+            if name in self.kind.key:
+                value, error = self.key_sql(name)
+            else:
+                value, error = self.sql[name].typed, self.sql[name].error
+            values.append(f"{value} AS {identifier(name)}")
+            errors.append(error)
+        keep = " AND ".join(
+            f"trim({self.source.column_sql(column)}) IN ({', '.join(map(literal, kept))})"
+            for column, kept in self.mapping.only.items()
+        )
+        return (
+            f"CREATE OR REPLACE TEMP TABLE staged AS SELECT {self.source.line_sql()} AS line, "
+            f"{', '.join(values)}, "
+            f"list_filter([{', '.join(errors)}], lambda e: e IS NOT NULL) AS errors "
+            f"FROM source WHERE {keep or 'true'}"
+        )
+
+    def incoming_sql(self) -> str:
+        """Valid rows, one per key: the file's last row with that key wins."""
+        key = ", ".join(map(identifier, self.kind.key))
+        columns = ", ".join(map(identifier, self.written))
+        return (
+            f"CREATE OR REPLACE TEMP TABLE incoming AS SELECT {columns} FROM staged "
+            f"WHERE len(errors) = 0 "
+            f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY line DESC) = 1"
+        )
+
+    def upsert(self, cur: duckdb.DuckDBPyConnection, result: ImportResult) -> None:
+        table = identifier(self.kind.table)
+        match = " AND ".join(f"t.{identifier(k)} = i.{identifier(k)}" for k in self.kind.key)
+        values = [f for f in self.written if f not in self.kind.key]
+        same = (
+            " AND ".join(
+                f"t.{identifier(f)} IS NOT DISTINCT FROM i.{identifier(f)}" for f in values
+            )
+            or "true"
+        )
+        row = cur.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE {same}) "
+            f"FROM incoming i JOIN {table} t ON {match}"
+        ).fetchone()
+        existing, unchanged = row if row else (0, 0)
+        incoming = cur.execute("SELECT count(*) FROM incoming").fetchone()
+        result.inserted = (incoming[0] if incoming else 0) - existing
+        result.updated, result.unchanged = existing - unchanged, unchanged
+        if values and result.updated:
+            assignments = ", ".join(f"{identifier(f)} = i.{identifier(f)}" for f in values)
+            cur.execute(
+                f"UPDATE {table} t SET {assignments} FROM incoming i WHERE {match} AND NOT ({same})"
+            )
+        if result.inserted:
+            self.insert(cur, table, match)
+
+    def insert(self, cur: duckdb.DuckDBPyConnection, table: str, match: str) -> None:
+        defaults = {
+            f.name: literal(f.default)
+            for f in self.kind.fields
+            if f.default is not None and f.name not in self.written
+        }
+        columns = [*self.written, *defaults]
+        selected = [f"i.{identifier(f)}" for f in self.written] + list(defaults.values())
+        cur.execute(
+            f"INSERT INTO {table} ({', '.join(map(identifier, columns))}) "
+            f"SELECT {', '.join(selected)} FROM incoming i "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})"
+        )
+
+
+def collect_rejects(
+    cursor: duckdb.DuckDBPyConnection, source: LoadedSource, result: ImportResult
+) -> None:
+    """Count the rows read, skipped and rejected; keep the first reasons in detail."""
+    staged = cursor.execute(
+        "SELECT count(*), count(*) FILTER (WHERE len(errors) > 0) FROM staged"
+    ).fetchone()
+    kept, rejected = staged if staged else (0, 0)
+    result.read, result.skipped, result.rejected = source.rows, source.rows - kept, rejected
+    reasons = cursor.execute(
+        "SELECT line, e.column, e.value, e.rule FROM (SELECT line, unnest(errors) AS e "
+        f"FROM staged WHERE len(errors) > 0) ORDER BY line LIMIT {REJECTS_KEPT}"
+    ).fetchall()
+    for line, column, value, rule in reasons:
+        result.reject(Reject(line, column, value, rule))
+
+
+def count_rows(cursor: duckdb.DuckDBPyConnection, result: ImportResult) -> None:
+    row = cursor.execute("SELECT count(*) FROM incoming").fetchone()
+    result.duplicates = result.read - result.skipped - result.rejected - (row[0] if row else 0)
+
+
+def record(
+    cur: duckdb.DuckDBPyConnection, result: ImportResult, started: datetime, options: ImportOptions
+) -> None:
+    """One row of `learnsight import history`."""
+    cur.execute(
+        "INSERT INTO imports SELECT coalesce(max(id), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
+        "FROM imports",
+        [result.kind, result.file, started, datetime.now(UTC), options.strict, result.read,
+         result.inserted, result.updated, result.unchanged, result.rejected, result.outcome],
+    )  # fmt: skip
