@@ -19,7 +19,7 @@ $(UV):
 install: .venv/.installed
 
 demo: install
-	$(UV) run learnsight statements import tests/fixtures/video-statements.json.gz --data $(DATA)
+	$(UV) run learnsight demo --data $(DATA)
 	@echo "Credentials for HTTP Basic auth on the xAPI endpoint:"
 	$(UV) run learnsight credentials create --name demo --data $(DATA)
 	$(UV) run learnsight serve --data $(DATA) --port $(PORT)

@@ -15,7 +15,10 @@ import pytest
 from helpers import Credential, LearnsightServer, create_credential
 
 # Modules whose tests spend seconds of CPU in `learnsight` subprocesses (CLI runs, servers).
-HEAVY_MODULES = {"test_cli.py", "test_auth.py", "test_durability.py"}
+HEAVY_MODULES = {
+    "test_cli.py", "test_auth.py", "test_durability.py", "test_import.py", "test_identity.py",
+    "test_erase.py", "test_demo.py", "test_organisation.py",
+}  # fmt: skip
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

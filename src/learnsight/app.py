@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 
-from learnsight import __version__, api, import_api
+from learnsight import __version__, api, demo_api, events_api, identity_api, import_api
 from learnsight.config import Settings
 from learnsight.services import Services
 from learnsight.xapi import document_routes, routes
@@ -51,6 +51,9 @@ def create_app(settings: Settings, admin_token: str | None = None) -> FastAPI:
     app.include_router(document_routes.router)
     app.include_router(api.router)
     app.include_router(import_api.router)
+    app.include_router(events_api.router)
+    app.include_router(identity_api.router)
+    app.include_router(demo_api.router)
     add_error_handlers(app)
     # The last added runs first: headers on everything, CORS, alternate syntax, version check.
     app.add_middleware(XAPIVersionCheckMiddleware)

@@ -20,7 +20,7 @@ XAPI_SCOPES = (
     "statements/write", "statements/read", "statements/read/mine", "state", "define",
     "profile", "all/read", "all",
 )  # fmt: skip
-API_SCOPES = ("api/read", "api/write", "admin")
+API_SCOPES = ("api/read", "api/write", "events/write", "admin")
 SCOPES = XAPI_SCOPES + API_SCOPES
 DEFAULT_SCOPES = ("all",)
 ADMIN_KEY = "admin"  # the principal of the data directory's admin token

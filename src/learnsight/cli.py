@@ -20,7 +20,7 @@ from typer.exceptions import TyperException
 from learnsight.auth import SCOPES, CredentialError
 from learnsight.backup import BackupError
 from learnsight.backup import backup as backup_database
-from learnsight.commands import imports, organisation
+from learnsight.commands import demo, identities, imports, organisation
 from learnsight.commands.common import (
     CommandError,
     DataOption,
@@ -28,6 +28,7 @@ from learnsight.commands.common import (
     console,
     errors,
     local_services,
+    print_table,
     progress_bar,
     settings_for,
     upload_chunks,
@@ -50,6 +51,8 @@ app.add_typer(statements_app, name="statements")
 # Command modules: each registers its commands on `app`.
 imports.register(app)
 organisation.register(app)
+identities.register(app)
+demo.register(app)
 
 
 @app.command()
@@ -129,7 +132,7 @@ def credentials_list(
     for row in rows:
         table.add_row(row["key"], row["name"], ", ".join(row["scopes"]), row["created"],
                       row["revoked"] or "")  # fmt: skip
-    console.print(table)
+    print_table(table)
 
 
 @credentials_app.command("revoke")

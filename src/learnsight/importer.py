@@ -16,6 +16,7 @@ from typing import Any, BinaryIO, cast
 
 import orjson
 
+from learnsight.identity import resolve
 from learnsight.services import Services
 from learnsight.xapi.errors import XAPIError
 from learnsight.xapi.statements import deterministic_id, same_statement
@@ -104,6 +105,8 @@ def import_statements(
                 progress(len(batch))
     except (OSError, EOFError, zlib.error) as error:  # e.g. a .gz file that is not gzip
         summary.errors.append(f"reading stopped after {summary.read} statements: {error}")
+    if summary.stored:
+        resolve(services.db)  # the new actors' contacts and accounts
     return summary
 
 

@@ -69,8 +69,9 @@ MIGRATIONS: list[list[str]] = [
     ],
 ]
 
-# Business data (docs/data-model.md). Each table's natural key is its primary key, so imports
-# upsert on it; `id` columns a source may lack are derived by the importer (ingest/kinds.py).
+# Business data (docs/data-model.md). Each table's natural key is its primary key (but for
+# product events, below), so imports upsert on it; the importer derives the `id` columns a
+# source may lack (ingest/kinds.py).
 BUSINESS_DATA = [
     """CREATE TABLE accounts (
         id VARCHAR PRIMARY KEY,
@@ -118,7 +119,9 @@ BUSINESS_DATA = [
         channel VARCHAR,
         priority VARCHAR)""",
     """CREATE TABLE product_events (
-        message_id VARCHAR PRIMARY KEY, -- else a hash of user, event, timestamp and properties
+        -- Unique, but no PRIMARY KEY: its index would double the cost of bulk loads. The
+        -- importer keeps it unique (one row per key, only new keys inserted, one writer).
+        message_id VARCHAR NOT NULL,    -- else a hash of user, event, timestamp and properties
         user_id VARCHAR,
         email VARCHAR,
         account_id VARCHAR,
@@ -148,7 +151,7 @@ BUSINESS_DATA = [
         PRIMARY KEY (date, currency))""",
     """CREATE TABLE catalog (
         id VARCHAR PRIMARY KEY,         -- the course's or path's activity IRI
-        kind VARCHAR NOT NULL,          -- course or path
+        kind VARCHAR NOT NULL,          -- course, path, or item (a material or assessment)
         name VARCHAR,
         content_type VARCHAR,           -- video, screencast, infographic, slides, quiz, ilt, lab...
         created_at TIMESTAMPTZ,

@@ -11,6 +11,7 @@ import duckdb
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
 
 from learnsight.config import Settings
 from learnsight.instance import LiveServer
@@ -69,6 +70,11 @@ def call_server(server: LiveServer, method: str, path: str, **kwargs: Any) -> An
             message = f"{response.status_code} {response.text}"
         raise CommandError(f"the server refused: {message}")
     return response.json() if response.content else None
+
+
+def print_table(table: Table) -> None:
+    """A table at the terminal's width; piped, wide enough that no column is cut short."""
+    console.print(table, width=None if console.is_terminal else 250)
 
 
 def progress_bar() -> Progress:

@@ -16,6 +16,7 @@ from learnsight.commands.common import (
     console,
     errors,
     local_services,
+    print_table,
     progress_bar,
     settings_for,
 )
@@ -75,12 +76,16 @@ def import_command(
         def report(phase: str, percent: float) -> None:
             bar.update(task, description=phase, completed=percent if percent >= 0 else None)
 
-        if live is not None:
-            bar.update(task, description=f"importing on the server at {live.url}", total=None)
-            result = upload(live, kind, path, choice, options)
-        else:
-            with local_services(settings) as services:
-                result = run_import(services, kind, path, choice, options, report)
+        try:
+            if live is not None:
+                bar.update(task, description=f"importing on the server at {live.url}", total=None)
+                result = upload(live, kind, path, choice, options)
+            else:
+                with local_services(settings) as services:
+                    result = run_import(services, kind, path, choice, options, report)
+        except BaseException:
+            bar.live.transient = True  # a failure is one line, without a half-drawn bar above
+            raise
     report_result(result, path, as_json)
     if result.rejected:
         raise typer.Exit(1)
@@ -156,7 +161,7 @@ def show_history(settings: Settings, as_json: bool) -> None:
             *(f"{row[n]:,}" for n in ("read", "inserted", "updated", "unchanged", "rejected")),
             row["outcome"],
         )  # fmt: skip
-    console.print(table)
+    print_table(table)
 
 
 def register(app: typer.Typer) -> None:

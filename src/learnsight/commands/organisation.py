@@ -14,6 +14,7 @@ from learnsight.commands.common import (
     call_server,
     console,
     local_services,
+    print_table,
     settings_for,
 )
 from learnsight.instance import find_live_server
@@ -43,7 +44,7 @@ def show(
     table = Table("setting", "value", "meaning")
     for name, value in values.items():
         table.add_row(name, orjson.dumps(value).decode(), SETTINGS[name].doc)
-    console.print(table)
+    print_table(table)
 
 
 @organisation_app.command("set")

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from learnsight.ingest.kinds import ALL_KINDS, KINDS
-from learnsight.ingest.loader import ImportOptions, PhaseProgress, import_table
+from learnsight.identity import resolve
+from learnsight.ingest.kinds import ALL_KINDS, KINDS, STATEMENT_KINDS
+from learnsight.ingest.loader import ImportOptions, PhaseProgress, import_table, record
 from learnsight.ingest.mapping import (
     Mapping,
     MappingError,
@@ -23,6 +25,9 @@ from learnsight.ingest.mapping import (
 )
 from learnsight.ingest.summary import ImportResult
 from learnsight.services import Services
+
+# Kinds whose rows bring people, accounts or their activity: identities are resolved again.
+CHANGE_IDENTITIES = {"accounts", "contacts", "tickets", "events", "surveys", "enrolments", "oulad"}
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ def run_import(
 ) -> ImportResult:
     check_kind(kind)
     mapping = choice.resolve(kind)
+    started = datetime.now(UTC)
     if kind == "oulad":
         from learnsight.ingest.oulad import import_oulad
 
@@ -74,6 +80,11 @@ def run_import(
         result = import_table(services.db, KINDS[kind], path, mapping, options, progress)
     if options.name:
         result.file = options.name
+    if kind in STATEMENT_KINDS and not options.dry_run:  # table kinds record their own
+        with services.db.write() as cur:
+            record(cur, result, started, options)
+    if kind in CHANGE_IDENTITIES and not options.dry_run and (result.inserted or result.updated):
+        resolve(services.db)
     return result
 
 

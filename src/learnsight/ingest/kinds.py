@@ -65,7 +65,7 @@ CONTENT_TYPES = (
     "video", "screencast", "infographic", "pdf", "slides", "quiz", "ilt", "vilt", "lab",
     "article", "scorm", "assessment", "other",
 )  # fmt: skip
-CATALOG_KINDS = ("course", "path")
+CATALOG_KINDS = ("course", "path", "item")  # item: a material or assessment in a course
 
 KINDS: dict[str, Kind] = {
     kind.name: kind
@@ -226,6 +226,23 @@ KINDS: dict[str, Kind] = {
         ),
     )
 }
+
+# An LMS export whose rows become xAPI statements (ingest/enrolments.py), mapped like a table.
+ENROLMENTS = Kind(
+    "enrolments", "statements",
+    (
+        Field("email", T.EMAIL, required=True, doc="the learner's e-mail address"),
+        Field("course", required=True, doc="the course: its catalog id or name, or an IRI"),
+        Field("enrolled_at", T.TIMESTAMP, required=True),
+        Field("completed_at", T.TIMESTAMP, doc="blank while not completed"),
+        Field("score", T.NUMBER, doc="0 to 100; counts only with a completion"),
+    ),
+    key=("email", "course", "enrolled_at"),
+    doc="An LMS enrolments/completions export, stored as xAPI statements.",
+)  # fmt: skip
+
+# Kinds a column mapping applies to.
+MAPPABLE_KINDS = {**KINDS, ENROLMENTS.name: ENROLMENTS}
 
 # Kinds whose rows become xAPI statements rather than table rows (their own modules).
 STATEMENT_KINDS = ("enrolments", "oulad")

@@ -1,9 +1,9 @@
 """Import one file of business data into its table: check every row in DuckDB, then upsert.
 
-The file is read and checked on a scratch connection (TEMP tables), outside the write lock; only
-the upsert takes the single writer, in one transaction. Rows are upserted on the kind's natural
-key and only the mapped fields are written, so an export that lacks a column never blanks what
-another import stored there.
+The file is read and checked in one pass on a scratch connection (TEMP tables), outside the
+write lock; only the upsert takes the single writer, in one transaction. Rows are upserted on the
+kind's natural key and only the mapped fields are written, so an export that lacks a column never
+blanks what another import stored there.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -19,14 +20,22 @@ import duckdb
 
 from learnsight.db import Database
 from learnsight.ingest.kinds import Kind
-from learnsight.ingest.mapping import Mapping, MappingError, default_mapping
-from learnsight.ingest.rules import FieldSQL, field_sql, identifier, install_lookup_macros, literal
-from learnsight.ingest.sources import LoadedSource, load_source
+from learnsight.ingest.mapping import Mapping, MappingError, Source, default_mapping
+from learnsight.ingest.rules import (
+    LOOKUP_TYPES,
+    FieldSQL,
+    field_sql,
+    identifier,
+    install_lookup_macros,
+    literal,
+)
+from learnsight.ingest.sources import LoadedSource, load_source, unreadable
 from learnsight.ingest.summary import REJECTS_KEPT, ImportResult, Reject
 
 T = TypeVar("T")
 PhaseProgress = Callable[[str, float], None]  # (phase, percent of the whole import)
-PHASES = {"reading": (0.0, 50.0), "checking": (50.0, 80.0), "storing": (80.0, 100.0)}
+PHASES = {"reading": (0.0, 65.0), "checking": (65.0, 70.0), "storing": (70.0, 100.0)}
+VALID = "errors IS NULL AND NOT skipped"  # a staged row that is imported
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,7 @@ class ImportOptions:
     strict: bool = False  # a single bad row rejects the whole file
     dry_run: bool = False  # check and count, store nothing
     name: str | None = None  # the file's name in the summary (uploads are stored under another)
+    history: bool = True  # recorded in `learnsight import history` (not each HTTP event batch)
 
 
 class RolledBack(Exception):
@@ -49,28 +59,44 @@ def import_table(
     progress: PhaseProgress | None = None,
 ) -> ImportResult:
     options = options or ImportOptions()
-    result = ImportResult(kind.name, options.name or path.name)
+    read = partial(load_source, path=path)
+    return import_rows(db, kind, read, options.name or path.name, mapping, options, progress)
+
+
+def import_rows(
+    db: Database,
+    kind: Kind,
+    read: Callable[[duckdb.DuckDBPyConnection], LoadedSource],
+    file: str,
+    mapping: Mapping | None = None,
+    options: ImportOptions | None = None,
+    progress: PhaseProgress | None = None,
+) -> ImportResult:
+    """Import the rows `read` loads on a scratch connection: a file's, or rows sent over HTTP
+    (`file` names them in the summary)."""
+    options = options or ImportOptions()
+    result = ImportResult(kind.name, file)
     started = datetime.now(UTC)
     with db.scratch() as cursor:
         cursor.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
-        install_lookup_macros(cursor)
-        source = run(cursor, lambda: load_source(cursor, path), "reading", progress)
+        source = read(cursor)
         mapping = mapping or default_mapping(kind, source.columns or kind.field_names)
+        mapping = mapping.for_columns(source.columns)
         check_mapping(mapping, source, result.file)
         plan = Plan(kind, mapping, source)
-        run(cursor, lambda: cursor.execute(plan.stage_sql()), "checking", progress)
+        stage(cursor, plan, result.file, progress)
         collect_rejects(cursor, source, result)
-        cursor.execute(plan.incoming_sql())
-        count_rows(cursor, result)
+        run(cursor, lambda: count_rows(cursor, plan, result), "checking", progress)
         try:
             with db.write(cursor) as writer:
                 run(writer, lambda: plan.upsert(writer, result), "storing", progress)
                 if options.dry_run or (options.strict and result.rejected):
                     raise RolledBack
-                record(writer, result, started, options)
+                if options.history:
+                    record(writer, result, started, options)
         except RolledBack:
             result.outcome = "dry run" if options.dry_run else "rejected"
-            if not options.dry_run:
+            if options.history and not options.dry_run:
                 with db.write(cursor) as writer:
                     record(writer, result, started, options)
     return result
@@ -107,6 +133,21 @@ def run(
     return outcome["value"]
 
 
+def stage(
+    cursor: duckdb.DuckDBPyConnection, plan: Plan, file: str, progress: PhaseProgress | None
+) -> None:
+    """Read every row once into `staged`: typed values, and the reasons of a bad row."""
+    if plan.uses_lookups:
+        install_lookup_macros(cursor)
+    try:
+        run(cursor, lambda: cursor.execute(plan.stage_sql()), "reading", progress)
+    except (duckdb.InvalidInputException, duckdb.IOException) as error:
+        raise unreadable(file, plan.source.format, error) from None  # e.g. a bad CSV row
+    skip_rows = plan.mapping.skip_rows  # rows after the header that are not data
+    if skip_rows:
+        cursor.execute(f"UPDATE staged SET skipped = true, errors = NULL WHERE rowid < {skip_rows}")
+
+
 def check_mapping(mapping: Mapping, source: LoadedSource, file: str) -> None:
     """Fail before reading rows when the mapping cannot apply to this file."""
     kind = mapping.kind
@@ -131,17 +172,29 @@ def check_mapping(mapping: Mapping, source: LoadedSource, file: str) -> None:
         )
 
 
+def read_sql(source: LoadedSource, spec: Source) -> str | None:
+    """SQL reading a field's column as text; several columns are joined with a space (blanks
+    skipped). None for a constant."""
+    if spec.column is None:
+        return None
+    if not spec.joined:
+        return source.column_sql(spec.column)
+    parts = ", ".join(f"nullif(trim({source.column_sql(c)}), '')" for c in spec.columns)
+    return f"concat_ws(' ', {parts})"
+
+
 class Plan:
     """The SQL of one import: typed values and errors per row, then the upsert."""
 
     def __init__(self, kind: Kind, mapping: Mapping, source: LoadedSource) -> None:
         self.kind, self.mapping, self.source = kind, mapping, source
         self.sql: dict[str, FieldSQL] = {
-            name: field_sql(kind.field(name), spec, spec.column and source.column_sql(spec.column))
+            name: field_sql(kind.field(name), spec, read_sql(source, spec))
             for name, spec in mapping.fields.items()
         }
         # Written on insert and update: the mapped fields and the key.
         self.written = [f for f in kind.field_names if f in self.sql or f in kind.key]
+        self.uses_lookups = any(kind.field(name).type in LOOKUP_TYPES for name in self.sql)
 
     def key_sql(self, name: str) -> tuple[str, str]:
         """(value, error) of a key field, derived from other fields when the source lacks it."""
@@ -161,6 +214,9 @@ class Plan:
         return value, error
 
     def stage_sql(self) -> str:
+        """Every row, in the source's order (`rowid` is its position): its typed values, its
+        errors (NULL when it has none, so valid rows build no list), and whether the mapping's
+        `only` skips it."""
         values, errors = [], []
         for name in self.written:
             if name in self.kind.key:
@@ -169,25 +225,31 @@ class Plan:
                 value, error = self.sql[name].typed, self.sql[name].error
             values.append(f"{value} AS {identifier(name)}")
             errors.append(error)
-        keep = " AND ".join(
+        only = [
             f"trim({self.source.column_sql(column)}) IN ({', '.join(map(literal, kept))})"
             for column, kept in self.mapping.only.items()
-        )
+        ]
+        keep = " AND ".join(only) or "true"
+        valid = " AND ".join(f"({error}) IS NULL" for error in errors)
+        listed = f"list_filter([{', '.join(errors)}], lambda e: e IS NOT NULL)"
         return (
-            f"CREATE OR REPLACE TEMP TABLE staged AS SELECT {self.source.line_sql()} AS line, "
-            f"{', '.join(values)}, "
-            f"list_filter([{', '.join(errors)}], lambda e: e IS NOT NULL) AS errors "
-            f"FROM source WHERE {keep or 'true'}"
+            f"CREATE OR REPLACE TEMP TABLE staged AS SELECT {', '.join(values)}, "
+            f"CASE WHEN ({keep}) AND NOT ({valid}) THEN {listed} END AS errors, "
+            f"({keep}) IS NOT TRUE AS skipped "
+            f"FROM {self.source.relation} AS source"
         )
 
-    def incoming_sql(self) -> str:
-        """Valid rows, one per key: the file's last row with that key wins."""
-        key = ", ".join(map(identifier, self.kind.key))
+    def incoming_sql(self, duplicates: bool) -> str:
+        """Valid rows, one per key: the file's last row with that key wins (a view when no key
+        repeats, so the rows are not copied again)."""
         columns = ", ".join(map(identifier, self.written))
+        select = f"SELECT {columns} FROM staged WHERE {VALID}"
+        if not duplicates:
+            return f"CREATE OR REPLACE TEMP VIEW incoming AS {select}"
+        key = ", ".join(map(identifier, self.kind.key))
         return (
-            f"CREATE OR REPLACE TEMP TABLE incoming AS SELECT {columns} FROM staged "
-            f"WHERE len(errors) = 0 "
-            f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY line DESC) = 1"
+            f"CREATE OR REPLACE TEMP TABLE incoming AS {select} "
+            f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY rowid DESC) = 1"
         )
 
     def upsert(self, cur: duckdb.DuckDBPyConnection, result: ImportResult) -> None:
@@ -236,21 +298,25 @@ def collect_rejects(
 ) -> None:
     """Count the rows read, skipped and rejected; keep the first reasons in detail."""
     staged = cursor.execute(
-        "SELECT count(*), count(*) FILTER (WHERE len(errors) > 0) FROM staged"
+        "SELECT count(*), count(*) FILTER (WHERE skipped), "
+        "count(*) FILTER (WHERE errors IS NOT NULL) FROM staged"
     ).fetchone()
-    kept, rejected = staged if staged else (0, 0)
-    result.read, result.skipped, result.rejected = source.rows, source.rows - kept, rejected
+    result.read, result.skipped, result.rejected = staged if staged else (0, 0, 0)
     reasons = cursor.execute(
-        "SELECT line, e.column, e.value, e.rule FROM (SELECT line, unnest(errors) AS e "
-        f"FROM staged WHERE len(errors) > 0) ORDER BY line LIMIT {REJECTS_KEPT}"
+        f"SELECT rowid + {source.first_line} AS line, e.column, e.value, e.rule "
+        "FROM (SELECT rowid, unnest(errors) AS e FROM staged WHERE errors IS NOT NULL) "
+        f"ORDER BY line LIMIT {REJECTS_KEPT}"
     ).fetchall()
     for line, column, value, rule in reasons:
         result.reject(Reject(line, column, value, rule))
 
 
-def count_rows(cursor: duckdb.DuckDBPyConnection, result: ImportResult) -> None:
-    row = cursor.execute("SELECT count(*) FROM incoming").fetchone()
+def count_rows(cursor: duckdb.DuckDBPyConnection, plan: Plan, result: ImportResult) -> None:
+    """The rows whose key comes again later in the file; then the `incoming` rows."""
+    key = ", ".join(map(identifier, plan.kind.key))
+    row = cursor.execute(f"SELECT count(DISTINCT ({key})) FROM staged WHERE {VALID}").fetchone()
     result.duplicates = result.read - result.skipped - result.rejected - (row[0] if row else 0)
+    cursor.execute(plan.incoming_sql(result.duplicates > 0))
 
 
 def record(

@@ -15,6 +15,8 @@ from learnsight.ingest.mapping import Source
 
 T = FieldType
 EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s]+"
+# A time followed by an offset (Z, +02:00, -0700): such a timestamp names its own zone.
+OFFSET_PATTERN = r"\d:\d\d(:\d\d(\.\d+)?)?\s*([zZ]|[+-]\d\d(:?\d\d)?)$"
 # Common English names that zone.tab (pytz.country_names) spells otherwise.
 COUNTRY_ALIASES = {
     "uk": "GB", "united kingdom": "GB", "great britain": "GB", "england": "GB", "scotland": "GB",
@@ -49,7 +51,7 @@ def field_sql(field: Field, source: Source, column_sql: str | None) -> FieldSQL:
     if field.default is not None:
         raw = f"coalesce({raw}, {literal(field.default)})"
     typed, expected = typed_sql(field, source, raw)
-    column = literal(source.column or "(constant)")
+    column = literal(" + ".join(source.columns) or "(constant)")
     missing = literal(f"{field.name} is required") if field.required else "NULL"
     invalid = literal("not " + expected)
     rule = f"CASE WHEN {raw} IS NULL THEN {missing} WHEN {typed} IS NULL THEN {invalid} END"
@@ -71,9 +73,11 @@ def typed_sql(field: Field, source: Source, raw: str) -> tuple[str, str]:
             "an e-mail address",
         )
     if kind in (T.DATE, T.TIMESTAMP):
-        return time_sql(kind, source.formats, raw)
+        return time_sql(kind, source.formats, raw, source.timezone)
     if kind is T.INTEGER:
-        return f"try_cast({raw} AS INTEGER)", "a whole number"
+        # A plain cast rounds 4.5 to 5: a fraction is rejected instead.
+        whole = f"try_cast({raw} AS DOUBLE) % 1 = 0"
+        return f"CASE WHEN {whole} THEN try_cast({raw} AS INTEGER) END", "a whole number"
     if kind is T.DECIMAL:
         return f"try_cast({raw} AS DECIMAL(18, 2))", "an amount"
     if kind is T.NUMBER:
@@ -89,18 +93,26 @@ def typed_sql(field: Field, source: Source, raw: str) -> tuple[str, str]:
     if kind is T.TIMEZONE:
         return f"timezone_name({raw})", "an IANA time zone such as Europe/Paris"
     if kind is T.LIST:
-        return list_sql(raw), "a list"
+        return list_sql(raw, source.separators or ";,"), "a list"
     if kind is T.JSON:
         return f"CASE WHEN json_valid({raw}) THEN json({raw}) END", "JSON"
     cases = " ".join(f"WHEN {literal(c.lower())} THEN {literal(c)}" for c in field.choices)
     return f"(CASE lower({raw}) {cases} END)", "one of " + ", ".join(field.choices)
 
 
-def time_sql(kind: FieldType, formats: tuple[str, ...], raw: str) -> tuple[str, str]:
+def time_sql(
+    kind: FieldType, formats: tuple[str, ...], raw: str, zone: str | None = None
+) -> tuple[str, str]:
+    """A date or timestamp; `zone` is where times written without an offset were taken."""
     if not formats:
         cast = f"try_cast({raw} AS TIMESTAMPTZ)"
         if kind is T.DATE:
             return f"coalesce(try_cast({raw} AS DATE), {cast}::DATE)", "a date (YYYY-MM-DD)"
+        if zone is not None:
+            # A TIMESTAMP cast ignores an offset, so only offset-less text is read in `zone`.
+            local = f"timezone({literal(zone)}, try_cast({raw} AS TIMESTAMP))"
+            has_offset = f"regexp_matches({raw}, {literal(OFFSET_PATTERN)})"
+            cast = f"CASE WHEN {has_offset} THEN {cast} ELSE {local} END"
         return cast, "a timestamp (ISO 8601)"
     parsed = []
     for fmt in formats:
@@ -108,6 +120,8 @@ def time_sql(kind: FieldType, formats: tuple[str, ...], raw: str) -> tuple[str, 
             parsed.append(f"to_timestamp(try_cast({raw} AS DOUBLE))")
         elif fmt == "epoch_ms":
             parsed.append(f"to_timestamp(try_cast({raw} AS DOUBLE) / 1000)")
+        elif zone is not None and kind is T.TIMESTAMP and "%z" not in fmt and "%Z" not in fmt:
+            parsed.append(f"timezone({literal(zone)}, try_strptime({raw}, {literal(fmt)}))")
         else:
             parsed.append(f"try_strptime({raw}, {literal(fmt)})::TIMESTAMPTZ")
     value = f"coalesce({', '.join(parsed)})"
@@ -115,12 +129,16 @@ def time_sql(kind: FieldType, formats: tuple[str, ...], raw: str) -> tuple[str, 
     return (f"{value}::DATE" if kind is T.DATE else value), expected
 
 
-def list_sql(raw: str) -> str:
-    """A JSON array, or values separated by ; or , (blanks dropped)."""
+def list_sql(raw: str, separators: str) -> str:
+    """A JSON array, or values separated by any of `separators` (blanks dropped)."""
+    split = "\\s*[" + "".join("\\" + c if c in "\\]^-[" else c for c in separators) + "]\\s*"
     return (
         f"CASE WHEN starts_with({raw}, '[') THEN try_cast(try_cast({raw} AS JSON) AS VARCHAR[]) "
-        f"ELSE list_filter(string_split_regex({raw}, '\\s*[;,]\\s*'), lambda x: x <> '') END"
+        f"ELSE list_filter(string_split_regex({raw}, {literal(split)}), lambda x: x <> '') END"
     )
+
+
+LOOKUP_TYPES = (T.COUNTRY, T.TIMEZONE)  # their SQL calls the macros below
 
 
 def install_lookup_macros(cursor: object) -> None:

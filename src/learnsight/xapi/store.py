@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -89,6 +91,12 @@ class StatementStore:
         self._last_seq: int = seq
         self._last_stored = datetime.fromtimestamp(stored / 1e6, UTC)
         self._in_flight: datetime | None = None  # "stored" of the batch being committed
+        self._definitions: dict[str, dict[str, Any]] = {}
+        self._load_references()
+
+    def _load_references(self) -> None:
+        """Read what the store keeps in memory about references between statements."""
+        cursor = self.db.read()
         # Targets of voiding statements that have not arrived yet: few, so kept in memory.
         self._pending_voids: set[str] = {
             str(target)
@@ -97,9 +105,18 @@ class StatementStore:
                 AND NOT EXISTS (SELECT 1 FROM statements s WHERE s.id = v.ref_target)"""
             ).fetchall()
         }
-        self._definitions: dict[str, dict[str, Any]] = {}
         row = cursor.execute("SELECT 1 FROM statements WHERE ref_target IS NOT NULL LIMIT 1")
         self.has_statement_refs = row.fetchone() is not None
+
+    @contextmanager
+    def rewriting(self) -> Iterator[None]:
+        """Keep new batches out while stored statements are deleted or rewritten outside the
+        store (erasure); what it keeps in memory is read again afterwards."""
+        with self._lock:
+            try:
+                yield
+            finally:
+                self._load_references()
 
     def store(
         self,
