@@ -12,7 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from helpers import Credential, LearnsightServer, create_credential
+from helpers import Credential, LearnsightServer, Setup, create_credential
+from learnsight.config import Settings
+from learnsight.services import Services
 
 # Modules whose tests spend seconds of CPU in `learnsight` subprocesses (CLI runs, servers).
 HEAVY_MODULES = {
@@ -41,6 +43,31 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         taken = upto
     merged += light[taken:]
     items[:] = merged
+
+
+@pytest.fixture
+def services(tmp_path: Path) -> Iterator[Services]:
+    """The services of a fresh data directory, opened in this process."""
+    opened = Services.open(Settings(data=tmp_path / "data"))
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture(params=["offline", "live"])
+def setup(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setup]:
+    """A data directory, with a server running on it in the "live" variant."""
+    data = tmp_path / "data"
+    if request.param == "offline":
+        yield Setup(data, None)
+        return
+    server = LearnsightServer(data)
+    server.start()
+    try:
+        yield Setup(data, server)
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

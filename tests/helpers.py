@@ -220,6 +220,20 @@ class LearnsightServer:
 # --- Statements ------------------------------------------------------------------------------
 
 
+@dataclass
+class Setup:
+    """A data directory, and the server running on it in the "live" variant."""
+
+    data: Path
+    server: LearnsightServer | None
+
+
+def one_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    assert len(lines) == 1, f"expected one line, got {len(lines)}:\n{text}"
+    return lines[0]
+
+
 def uid() -> str:
     return str(uuid.uuid4())
 

@@ -8,8 +8,6 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -19,12 +17,14 @@ from helpers import (
     JSON,
     Credential,
     LearnsightServer,
+    Setup,
     create_credential,
     database_file,
     fetch_all,
     free_port,
     get_statement,
     make_statement,
+    one_line,
     open_database,
     post_statements,
     run_cli,
@@ -37,34 +37,6 @@ from learnsight.schema import SCHEMA_VERSION
 FIXTURE = Path(__file__).parent / "fixtures" / "video-statements.json.gz"
 FIXTURE_STATEMENTS = 22_000
 LRS_SET = ("stored", "authority", "version")  # what the LRS adds to a statement with id/timestamp
-
-
-@dataclass
-class Setup:
-    """A data directory, and the server running on it in the "live" variant."""
-
-    data: Path
-    server: LearnsightServer | None
-
-
-@pytest.fixture(params=["offline", "live"])
-def setup(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setup]:
-    data = tmp_path / "data"
-    if request.param == "offline":
-        yield Setup(data, None)
-        return
-    server = LearnsightServer(data)
-    server.start()
-    try:
-        yield Setup(data, server)
-    finally:
-        server.stop()
-
-
-def one_line(text: str) -> str:
-    lines = text.strip().splitlines()
-    assert len(lines) == 1, f"expected one line, got {len(lines)}:\n{text}"
-    return lines[0]
 
 
 SUMMARY = re.compile(r"([\d,]+) read, ([\d,]+) stored, ([\d,]+) already stored, ([\d,]+) rejected")

@@ -47,15 +47,6 @@ ONLY_JANES = RawAttachment("text/plain", b"jane's certificate")
 SHARED = RawAttachment("text/plain", b"the course handbook")
 
 
-@pytest.fixture
-def services(tmp_path: Path) -> Iterator[Services]:
-    opened = Services.open(Settings(data=tmp_path / "data"))
-    try:
-        yield opened
-    finally:
-        opened.close()
-
-
 @dataclass
 class World:
     """Ids of what `populate` stored."""

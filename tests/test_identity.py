@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from helpers import make_statement
-from learnsight.config import Settings
+from learnsight.errors import LearnsightError
 from learnsight.identity import SOURCE_IDENTITY, ResolveSummary, resolve, unmatched
 from learnsight.identity_overrides import OverridesError, load_overrides
 from learnsight.services import Services
@@ -18,15 +16,6 @@ from learnsight.xapi.validate import validate_statement
 
 AUTHORITY = {"objectType": "Agent", "account": {"homePage": "https://lrs.test", "name": "tests"}}
 LMS = "https://lms.example.com"
-
-
-@pytest.fixture
-def services(tmp_path: Path) -> Iterator[Services]:
-    opened = Services.open(Settings(data=tmp_path / "data"))
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -480,5 +469,5 @@ def test_unmatched_lists_identities_by_records_with_totals(services: Services) -
     assert [u.identity for u in only_tickets.no_contact] == ["asker@elsewhere.org"]
     assert list(only_tickets.totals) == ["ticket"]
     assert len(unmatched(services.db, limit=1).no_contact) == 1
-    with pytest.raises(ValueError, match="source 'lms': not one of"):
+    with pytest.raises(LearnsightError, match="source 'lms': not one of"):
         unmatched(services.db, "lms")

@@ -1,13 +1,11 @@
 """Organisation settings: defaults, validation, and the CLI with and without a server."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 import pytest
 
 from helpers import LearnsightServer, run_cli
-from learnsight.config import Settings
 from learnsight.organisation import (
     OrganisationError,
     organisation_settings,
@@ -17,13 +15,6 @@ from learnsight.services import Services
 
 DEFAULTS = {"timezone": "UTC", "reporting_currency": "USD", "fiscal_year_start": 1,
             "value_events": []}  # fmt: skip
-
-
-@pytest.fixture
-def services(tmp_path: Path) -> Iterator[Services]:
-    opened = Services.open(Settings(data=tmp_path / "data"))
-    yield opened
-    opened.close()
 
 
 def test_defaults_then_stored_values(services: Services) -> None:

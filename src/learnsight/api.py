@@ -14,11 +14,10 @@ from starlette.concurrency import run_in_threadpool
 
 from learnsight import __version__
 from learnsight.auth import CredentialError
-from learnsight.backup import BackupError, backup
+from learnsight.backup import backup
 from learnsight.deps import PrincipalDep, ServicesDep, require
 from learnsight.importer import import_statements
 from learnsight.organisation import (
-    OrganisationError,
     organisation_settings,
     set_organisation_setting,
 )
@@ -58,10 +57,7 @@ def create_credential(
     body: CredentialCreate, services: ServicesDep, principal: PrincipalDep
 ) -> CredentialPublic:
     require(principal, "admin")
-    try:
-        created = services.credentials.create(body.name, body.scopes)
-    except CredentialError as error:
-        raise XAPIError(str(error)) from None
+    created = services.credentials.create(body.name, body.scopes)
     return CredentialPublic(**asdict(created))
 
 
@@ -102,10 +98,7 @@ def make_backup(
     body: BackupRequest, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, str]:
     require(principal, "admin")
-    try:
-        target = backup(services.db, Path(body.out))
-    except BackupError as error:
-        raise XAPIError(str(error)) from None
+    target = backup(services.db, Path(body.out))
     return {"path": str(target)}
 
 
@@ -120,8 +113,5 @@ def put_organisation_setting(
     name: str, body: SettingValue, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     require(principal, "admin")
-    try:
-        value = set_organisation_setting(services.db, name, body.value)
-    except OrganisationError as error:
-        raise XAPIError(str(error)) from None
+    value = set_organisation_setting(services.db, name, body.value)
     return {"name": name, "value": value}

@@ -13,6 +13,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from learnsight import __version__, api, demo_api, events_api, identity_api, import_api
 from learnsight.config import Settings
+from learnsight.errors import LearnsightError
 from learnsight.services import Services
 from learnsight.xapi import document_routes, routes
 from learnsight.xapi.errors import XAPIError
@@ -82,6 +83,10 @@ def add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(XAPIError)
     async def xapi_error(request: Request, exc: XAPIError) -> Response:
         return error(exc.status, exc.message)
+
+    @app.exception_handler(LearnsightError)
+    async def learnsight_error(request: Request, exc: LearnsightError) -> Response:
+        return error(400, str(exc))  # bad input that a route did not map to another status
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from learnsight.db import Database
+from learnsight.errors import LearnsightError
 
 XAPI_SCOPES = (
     "statements/write", "statements/read", "statements/read/mine", "state", "define",
@@ -26,7 +27,7 @@ DEFAULT_SCOPES = ("all",)
 ADMIN_KEY = "admin"  # the principal of the data directory's admin token
 
 
-class CredentialError(ValueError):
+class CredentialError(LearnsightError, ValueError):
     """A credential operation that cannot be done (unknown scope, unknown key)."""
 
 

@@ -7,9 +7,10 @@ from pathlib import Path
 import duckdb
 
 from learnsight.db import Database
+from learnsight.errors import LearnsightError
 
 
-class BackupError(Exception):
+class BackupError(LearnsightError):
     """The copy could not be written."""
 
 

@@ -17,8 +17,7 @@ import typer
 from rich.table import Table
 from typer.exceptions import TyperException
 
-from learnsight.auth import SCOPES, CredentialError
-from learnsight.backup import BackupError
+from learnsight.auth import SCOPES
 from learnsight.backup import backup as backup_database
 from learnsight.commands import demo, identities, imports, organisation
 from learnsight.commands.common import (
@@ -28,17 +27,15 @@ from learnsight.commands.common import (
     console,
     errors,
     local_services,
+    on_data,
     print_table,
     progress_bar,
     settings_for,
     upload_chunks,
 )
-from learnsight.db import DataDirectoryError
+from learnsight.errors import LearnsightError
 from learnsight.importer import ImportSummary, count_statements, import_statements
-from learnsight.ingest.mapping import MappingError
-from learnsight.ingest.sources import SourceError
 from learnsight.instance import find_live_server, new_admin_token
-from learnsight.organisation import OrganisationError
 from learnsight.runtime import tune_garbage_collector
 from learnsight.xapi.errors import XAPIError
 
@@ -96,15 +93,11 @@ def credentials_create(
     as_json: Annotated[bool, typer.Option("--json", help="Print {key, secret} as JSON.")] = False,
 ) -> None:
     """Create a key and secret for HTTP Basic auth (the secret is shown only now)."""
-    settings = settings_for(data)
-    live = find_live_server(settings.data)
-    if live is not None:
-        created = call_server(
-            live, "POST", "/api/v1/admin/credentials", json={"name": name, "scopes": scopes}
-        )
-    else:
-        with local_services(settings) as services:
-            created = asdict(services.credentials.create(name, scopes))
+    created = on_data(
+        settings_for(data),
+        lambda services: asdict(services.credentials.create(name, scopes)),
+        "POST", "/api/v1/admin/credentials", json={"name": name, "scopes": scopes},
+    )  # fmt: skip
     if as_json:
         print(orjson.dumps({"key": created["key"], "secret": created["secret"]}).decode())
         return
@@ -118,13 +111,11 @@ def credentials_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List credentials (never their secrets)."""
-    settings = settings_for(data)
-    live = find_live_server(settings.data)
-    if live is not None:
-        rows = call_server(live, "GET", "/api/v1/admin/credentials")
-    else:
-        with local_services(settings) as services:
-            rows = services.credentials.list()
+    rows = on_data(
+        settings_for(data),
+        lambda services: services.credentials.list(),
+        "GET", "/api/v1/admin/credentials",
+    )  # fmt: skip
     if as_json:
         print(orjson.dumps(rows).decode())
         return
@@ -140,13 +131,11 @@ def credentials_revoke(
     key: Annotated[str, typer.Argument(help="The key to revoke.")], data: DataOption = None
 ) -> None:
     """Revoke a credential: requests using it get 401 from now on."""
-    settings = settings_for(data)
-    live = find_live_server(settings.data)
-    if live is not None:
-        call_server(live, "DELETE", f"/api/v1/admin/credentials/{quote(key, safe='')}")
-    else:
-        with local_services(settings) as services:
-            services.credentials.revoke(key)
+    on_data(
+        settings_for(data),
+        lambda services: services.credentials.revoke(key),
+        "DELETE", f"/api/v1/admin/credentials/{quote(key, safe='')}",
+    )  # fmt: skip
     console.print(f"revoked {key}")
 
 
@@ -194,16 +183,12 @@ def backup(
     data: DataOption = None,
 ) -> None:
     """Write a consistent copy of the data directory's database, even while a server runs."""
-    settings = settings_for(data)
-    live = find_live_server(settings.data)
-    if live is not None:
-        path = call_server(live, "POST", "/api/v1/admin/backup", json={"out": str(out.resolve())})[
-            "path"
-        ]
-    else:
-        with local_services(settings) as services:
-            path = str(backup_database(services.db, out))
-    console.print(f"backup written to {path}")
+    written = on_data(
+        settings_for(data),
+        lambda services: {"path": str(backup_database(services.db, out))},
+        "POST", "/api/v1/admin/backup", json={"out": str(out.resolve())},
+    )  # fmt: skip
+    console.print(f"backup written to {written['path']}")
 
 
 def expand_variadic_scopes(argv: list[str]) -> list[str]:
@@ -237,10 +222,7 @@ def main() -> None:
         else:
             errors.print(f"[red]error:[/] {error}")
         sys.exit(getattr(error, "exit_code", 2))
-    except (
-        CommandError, CredentialError, XAPIError, DataDirectoryError, BackupError, MappingError,
-        SourceError, OrganisationError,
-    ) as error:  # fmt: skip
+    except (LearnsightError, XAPIError) as error:
         errors.print(f"[red]error:[/] {error}")
         sys.exit(1)
     except (typer.Abort, KeyboardInterrupt):

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import duckdb
 
+from learnsight.errors import LearnsightError
 from learnsight.schema import MIGRATIONS, SCHEMA_VERSION
 
 
-class DataDirectoryError(Exception):
+class DataDirectoryError(LearnsightError):
     """The data directory cannot be used (newer schema, unreadable file...)."""
 
 

@@ -22,6 +22,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
+from learnsight.errors import LearnsightError
 from learnsight.identity import ERASED_HOME_PAGE, ERASED_PREFIX, resolve_in
 from learnsight.services import Services
 from learnsight.xapi.agents import IFI_PROPERTIES, actor_key, ifi_key, member_keys
@@ -32,7 +33,7 @@ EMAIL = re.compile(r"[^@\s:]+@[^@\s]+\.[^@\s]+")
 SALT_KEY = "erase_salt"  # in `meta`: makes the pseudonyms impossible to recompute elsewhere
 
 
-class EraseError(Exception):
+class EraseError(LearnsightError):
     """The request cannot be carried out; nothing was changed."""
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from learnsight.db import Database
+from learnsight.errors import LearnsightError
 
 SOURCES = ("xapi", "ticket", "survey", "event")
 
@@ -145,7 +146,7 @@ class Unmatched:
 def unmatched(db: Database, source: str | None = None, limit: int = 50) -> Unmatched:
     """What the last resolution left without a contact or an account, with record counts."""
     if source is not None and source not in SOURCES:
-        raise ValueError(f"source {source!r}: not one of {', '.join(SOURCES)}")
+        raise LearnsightError(f"source {source!r}: not one of {', '.join(SOURCES)}")
     cur = db.read()
     totals: dict[str, dict[str, int]] = {}
     for missing, label in (("contact_id", "contact"), ("account_id", "account")):

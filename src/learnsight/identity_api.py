@@ -9,9 +9,9 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from learnsight.deps import PrincipalDep, ServicesDep, require
-from learnsight.erase import EraseError, erase
+from learnsight.erase import erase
 from learnsight.identity import resolve, unmatched
-from learnsight.identity_overrides import OverridesError, load_overrides
+from learnsight.identity_overrides import load_overrides
 from learnsight.xapi.errors import XAPIError
 
 router = APIRouter(prefix="/api/v1/admin")
@@ -34,10 +34,7 @@ def list_unmatched(
     require(principal, "admin")
     if limit < 0:
         raise XAPIError(f"limit: must be 0 or more, not {limit}")
-    try:
-        return unmatched(services.db, source, limit).as_dict()
-    except ValueError as error:
-        raise XAPIError(str(error)) from None
+    return unmatched(services.db, source, limit).as_dict()
 
 
 @router.put("/identities/overrides")
@@ -47,10 +44,7 @@ async def replace_overrides(
     """The body is the CSV file; `filename` names it in error messages."""
     require(principal, "admin")
     content = await request.body()
-    try:
-        summary = await run_in_threadpool(load_overrides, services.db, content, filename)
-    except OverridesError as error:
-        raise XAPIError(str(error)) from None
+    summary = await run_in_threadpool(load_overrides, services.db, content, filename)
     return summary.as_dict()
 
 
@@ -59,7 +53,4 @@ def erase_person(
     body: EraseRequest, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     require(principal, "admin")
-    try:
-        return erase(services, body.email).as_dict()
-    except EraseError as error:
-        raise XAPIError(str(error)) from None
+    return erase(services, body.email).as_dict()

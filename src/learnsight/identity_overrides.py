@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from learnsight.db import Database
+from learnsight.errors import LearnsightError
 from learnsight.identity import ERASED_PREFIX, ResolveSummary, resolve_in
 
 COLUMNS = ("identity", "contact_id", "account_id")
@@ -25,7 +26,7 @@ SHA1 = re.compile(r"[0-9a-f]{40}")
 MAX_PROBLEMS_SHOWN = 20
 
 
-class OverridesError(Exception):
+class OverridesError(LearnsightError):
     """The file cannot be loaded; nothing was changed."""
 
 

@@ -12,9 +12,6 @@ from starlette.concurrency import run_in_threadpool
 from learnsight.deps import PrincipalDep, ServicesDep, require
 from learnsight.ingest.imports import MappingChoice, check_kind, history, run_import
 from learnsight.ingest.loader import ImportOptions
-from learnsight.ingest.mapping import MappingError
-from learnsight.ingest.sources import SourceError
-from learnsight.xapi.errors import XAPIError
 
 router = APIRouter(prefix="/api/v1")
 CHUNK = 1 << 20
@@ -33,18 +30,15 @@ async def import_upload(
 ) -> dict[str, Any]:
     """Import uploaded file(s) (multipart field `file`; several for oulad) as `kind`."""
     require(principal, "api/write")
-    try:
-        check_kind(kind)
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            for upload in file:
-                await save(upload, folder)
-            path = folder if kind == "oulad" else folder / safe_name(file[0].filename)
-            choice = MappingChoice(preset=preset, text=mapping)
-            options = ImportOptions(strict, dry_run, name=file[0].filename)
-            result = await run_in_threadpool(run_import, services, kind, path, choice, options)
-    except (MappingError, SourceError) as error:
-        raise XAPIError(str(error)) from None
+    check_kind(kind)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for upload in file:
+            await save(upload, folder)
+        path = folder if kind == "oulad" else folder / safe_name(file[0].filename)
+        choice = MappingChoice(preset=preset, text=mapping)
+        options = ImportOptions(strict, dry_run, name=file[0].filename)
+        result = await run_in_threadpool(run_import, services, kind, path, choice, options)
     return result.as_dict()
 
 

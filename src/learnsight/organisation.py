@@ -15,9 +15,10 @@ import orjson
 import pytz
 
 from learnsight.db import Database
+from learnsight.errors import LearnsightError
 
 
-class OrganisationError(ValueError):
+class OrganisationError(LearnsightError, ValueError):
     """A setting name or value that is not accepted."""
 
 

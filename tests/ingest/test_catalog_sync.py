@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from learnsight.config import Settings
 from learnsight.ingest.catalog_sync import sync_catalog_from_activities
 from learnsight.services import Services
 from learnsight.xapi.validate import validate_statement
@@ -39,13 +34,6 @@ def statement(
         made["context"] = {"contextActivities": context}
     validate_statement(made)
     return made
-
-
-@pytest.fixture
-def services(tmp_path: Path) -> Iterator[Services]:
-    opened = Services.open(Settings(data=tmp_path / "data"))
-    yield opened
-    opened.close()
 
 
 def catalog(services: Services) -> dict[str, tuple[Any, ...]]:

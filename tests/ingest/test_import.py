@@ -14,7 +14,6 @@ import json
 import shutil
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -26,7 +25,15 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from helpers import Credential, LearnsightServer, error_message, open_database, run_cli
+from helpers import (
+    Credential,
+    LearnsightServer,
+    Setup,
+    error_message,
+    one_line,
+    open_database,
+    run_cli,
+)
 from learnsight.config import Settings
 from learnsight.ingest.imports import MappingChoice, history, run_import
 from learnsight.ingest.kinds import KINDS
@@ -89,15 +96,6 @@ def counts(result: ImportResult) -> tuple[int, ...]:
     """(read, inserted, updated, unchanged, rejected, skipped, duplicates)"""
     return (result.read, result.inserted, result.updated, result.unchanged, result.rejected,
             result.skipped, result.duplicates)  # fmt: skip
-
-
-@pytest.fixture
-def services(tmp_path: Path) -> Iterator[Services]:
-    opened = Services.open(Settings(data=tmp_path / "data"))
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 @pytest.fixture(scope="module")
@@ -809,32 +807,6 @@ def test_history_lists_imports_latest_first_with_their_counts(
 
 
 # --- The command line, with and without a server on the data directory -----------------------
-
-
-@dataclass
-class Setup:
-    data: Path
-    server: LearnsightServer | None
-
-
-@pytest.fixture(params=["offline", "live"])
-def setup(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setup]:
-    data = tmp_path / "data"
-    if request.param == "offline":
-        yield Setup(data, None)
-        return
-    server = LearnsightServer(data)
-    server.start()
-    try:
-        yield Setup(data, server)
-    finally:
-        server.stop()
-
-
-def one_line(text: str) -> str:
-    lines = text.strip().splitlines()
-    assert len(lines) == 1, f"expected one line, got {len(lines)}:\n{text}"
-    return lines[0]
 
 
 def summary_of(output: str) -> str:

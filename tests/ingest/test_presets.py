@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -19,7 +18,6 @@ from typing import Any
 import pytest
 import yaml
 
-from learnsight.config import Settings
 from learnsight.ingest.imports import MappingChoice, run_import
 from learnsight.ingest.kinds import KINDS
 from learnsight.ingest.loader import ImportOptions
@@ -292,15 +290,6 @@ def preset_kind(name: str) -> str:
     text = (resources.files("learnsight.ingest") / "presets" / f"{name}.yaml").read_text()
     kind: str = yaml.safe_load(text)["kind"]
     return kind
-
-
-@pytest.fixture
-def services(tmp_path: Path) -> Iterator[Services]:
-    opened = Services.open(Settings(data=tmp_path / "data"))
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def stored_rows(services: Services, case: Case) -> dict[str, Row]:

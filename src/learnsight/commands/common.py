@@ -14,7 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from learnsight.config import Settings
-from learnsight.instance import LiveServer
+from learnsight.errors import LearnsightError
+from learnsight.instance import LiveServer, find_live_server
 from learnsight.services import Services
 
 console = Console(soft_wrap=True)
@@ -28,7 +29,7 @@ DataOption = Annotated[
 ]
 
 
-class CommandError(Exception):
+class CommandError(LearnsightError):
     """A failure to report in one line, without a traceback."""
 
 
@@ -70,6 +71,18 @@ def call_server(server: LiveServer, method: str, path: str, **kwargs: Any) -> An
             message = f"{response.status_code} {response.text}"
         raise CommandError(f"the server refused: {message}")
     return response.json() if response.content else None
+
+
+def on_data(
+    settings: Settings, local: Callable[[Services], Any], method: str, path: str, **request: Any
+) -> Any:
+    """Do the work on the live server owning the data directory (`method path` of its API),
+    else in this process with `local`; both give the same JSON-shaped answer."""
+    live = find_live_server(settings.data)
+    if live is not None:
+        return call_server(live, method, path, **request)
+    with local_services(settings) as services:
+        return local(services)
 
 
 def print_table(table: Table) -> None:

@@ -16,12 +16,13 @@ from learnsight.commands.common import (
     call_server,
     console,
     local_services,
+    on_data,
     print_table,
     settings_for,
 )
 from learnsight.erase import EraseError, erase, normalise_email
 from learnsight.identity import SOURCES, resolve, unmatched
-from learnsight.identity_overrides import OverridesError, load_overrides
+from learnsight.identity_overrides import load_overrides
 from learnsight.instance import find_live_server
 
 identities_app = typer.Typer(
@@ -40,13 +41,11 @@ def register(app: typer.Typer) -> None:
 @identities_app.command("resolve")
 def resolve_command(data: DataOption = None, as_json: JsonOption = False) -> None:
     """Match every identity again (also run after each import)."""
-    settings = settings_for(data)
-    live = find_live_server(settings.data)
-    if live is not None:
-        summary = call_server(live, "POST", "/api/v1/admin/identities/resolve")
-    else:
-        with local_services(settings) as services:
-            summary = resolve(services.db).as_dict()
+    summary = on_data(
+        settings_for(data),
+        lambda services: resolve(services.db).as_dict(),
+        "POST", "/api/v1/admin/identities/resolve",
+    )  # fmt: skip
     if as_json:
         print(orjson.dumps(summary).decode())
         return
@@ -126,19 +125,13 @@ def overrides_command(
     """Replace the identity overrides with FILE (all-or-nothing), then resolve again."""
     if not file.is_file():
         raise CommandError(f"{file}: no such file")
-    settings = settings_for(data)
-    live = find_live_server(settings.data)
-    if live is not None:
-        summary = call_server(
-            live, "PUT", "/api/v1/admin/identities/overrides",
-            params={"filename": file.name}, content=file.read_bytes(),
-        )  # fmt: skip
-    else:
-        with local_services(settings) as services:
-            try:
-                summary = load_overrides(services.db, file.read_bytes(), file.name).as_dict()
-            except OverridesError as error:
-                raise CommandError(str(error)) from None
+    content = file.read_bytes()
+    summary = on_data(
+        settings_for(data),
+        lambda services: load_overrides(services.db, content, file.name).as_dict(),
+        "PUT", "/api/v1/admin/identities/overrides",
+        params={"filename": file.name}, content=content,
+    )  # fmt: skip
     if as_json:
         print(orjson.dumps(summary).decode())
         return
@@ -169,13 +162,11 @@ def erase_command(
         if not sys.stdin.isatty():
             raise CommandError("erasure cannot be undone: add --yes to confirm it")
         typer.confirm(f"Erase {email} from every table? This cannot be undone.", abort=True)
-    settings = settings_for(data)
-    live = find_live_server(settings.data)
-    if live is not None:
-        summary = call_server(live, "POST", "/api/v1/admin/erase", json={"email": email})
-    else:
-        with local_services(settings) as services:
-            summary = erase(services, email).as_dict()
+    summary = on_data(
+        settings_for(data),
+        lambda services: erase(services, email).as_dict(),
+        "POST", "/api/v1/admin/erase", json={"email": email},
+    )  # fmt: skip
     if as_json:
         print(orjson.dumps(summary).decode())
         return

@@ -16,6 +16,7 @@ from learnsight.commands.common import (
     console,
     errors,
     local_services,
+    on_data,
     print_table,
     progress_bar,
     settings_for,
@@ -144,12 +145,7 @@ def extra_counts(result: ImportResult) -> str:
 
 
 def show_history(settings: Settings, as_json: bool) -> None:
-    live = find_live_server(settings.data)
-    if live is not None:
-        rows = call_server(live, "GET", "/api/v1/imports")
-    else:
-        with local_services(settings) as services:
-            rows = history(services)
+    rows = on_data(settings, history, "GET", "/api/v1/imports")
     if as_json:
         print(orjson.dumps(rows).decode())
         return

@@ -11,13 +11,11 @@ from rich.table import Table
 
 from learnsight.commands.common import (
     DataOption,
-    call_server,
     console,
-    local_services,
+    on_data,
     print_table,
     settings_for,
 )
-from learnsight.instance import find_live_server
 from learnsight.organisation import SETTINGS, organisation_settings, set_organisation_setting
 
 organisation_app = typer.Typer(
@@ -31,13 +29,11 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show every organisation setting, stored or default."""
-    settings = settings_for(data)
-    live = find_live_server(settings.data)
-    if live is not None:
-        values: dict[str, Any] = call_server(live, "GET", "/api/v1/organisation")
-    else:
-        with local_services(settings) as services:
-            values = organisation_settings(services.db)
+    values: dict[str, Any] = on_data(
+        settings_for(data),
+        lambda services: organisation_settings(services.db),
+        "GET", "/api/v1/organisation",
+    )  # fmt: skip
     if as_json:
         print(orjson.dumps(values).decode())
         return
@@ -54,15 +50,12 @@ def set_setting(
     data: DataOption = None,
 ) -> None:
     """Change one organisation setting."""
-    settings = settings_for(data)
-    live = find_live_server(settings.data)
-    if live is not None:
-        path = f"/api/v1/organisation/{quote(name, safe='')}"
-        stored = call_server(live, "PUT", path, json={"value": value})["value"]
-    else:
-        with local_services(settings) as services:
-            stored = set_organisation_setting(services.db, name, value)
-    console.print(f"{name} = {orjson.dumps(stored).decode()}")
+    stored = on_data(
+        settings_for(data),
+        lambda services: {"value": set_organisation_setting(services.db, name, value)},
+        "PUT", f"/api/v1/organisation/{quote(name, safe='')}", json={"value": value},
+    )  # fmt: skip
+    console.print(f"{name} = {orjson.dumps(stored['value']).decode()}")
 
 
 def register(app: typer.Typer) -> None:

@@ -29,6 +29,7 @@ from typing import Any
 import pytz
 import yaml
 
+from learnsight.errors import LearnsightError
 from learnsight.ingest.kinds import MAPPABLE_KINDS, FieldType, Kind
 
 SOURCE_OPTIONS = {"column", "value", "format", "values", "transform", "optional", "separators",
@@ -37,7 +38,7 @@ TRANSFORMS = ("domain",)  # `domain`: a URL or e-mail address -> its host, witho
 EPOCH_FORMATS = ("epoch", "epoch_ms")  # seconds / milliseconds since 1970-01-01 UTC
 
 
-class MappingError(Exception):
+class MappingError(LearnsightError):
     """A mapping file or preset that cannot be used, with the reason."""
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from learnsight.errors import LearnsightError
 from learnsight.ingest.rules import identifier, literal
 
 FORMATS = {".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".jsonl": "json",
@@ -23,7 +24,7 @@ FORMATS = {".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".jsonl": "json"
 NESTED_TYPES = ("[]", "STRUCT", "MAP")  # Parquet values read as JSON text
 
 
-class SourceError(Exception):
+class SourceError(LearnsightError):
     """A file that cannot be read as the format its name says."""
 
 
