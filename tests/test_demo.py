@@ -48,8 +48,10 @@ LRS_SET = {"statements": ("stored", "seq", "raw"), "activities": ("updated",)}
 STORED = """regexp_replace(raw, '"stored":"[^"]*"', '') AS raw"""
 
 
-def generate_into(data: Path, accounts: int, seed: int = SEED, progress: Any = None) -> Any:
-    services = Services.open(Settings(data=data))
+def generate_into(
+    data: Path, accounts: int, seed: int = SEED, progress: Any = None, memory: str = "256MB"
+) -> Any:
+    services = Services.open(Settings(data=data, memory_limit=memory))
     try:
         return generate(services, accounts, seed, progress)
     finally:
@@ -162,6 +164,13 @@ def test_out_of_range_sizes_are_refused(tmp_path: Path) -> None:
         generate_into(tmp_path / "data", 0)
     done = run_cli("demo", "--accounts", 0, data=tmp_path / "cli", expect=2)
     assert "--accounts" in done.stderr
+
+
+def test_a_company_too_big_for_the_memory_limit_is_refused_up_front(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with pytest.raises(DemoError, match=r"LEARNSIGHT_MEMORY_LIMIT=1GB .* or fewer accounts"):
+        generate_into(data, 1000, memory="64MB")
+    assert rows(data, "SELECT count(*) FROM organisation") == [(0,)]
 
 
 # --- What the company holds ----------------------------------------------------------------

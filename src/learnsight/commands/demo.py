@@ -9,7 +9,6 @@ import typer
 from rich.progress import Progress, TaskID
 
 from learnsight.commands.common import (
-    CommandError,
     DataOption,
     call_server,
     console,
@@ -22,7 +21,6 @@ from learnsight.demo.generate import (
     DEFAULT_ACCOUNTS,
     DEFAULT_SEED,
     MAX_ACCOUNTS,
-    DemoError,
     generate,
 )
 from learnsight.instance import find_live_server
@@ -75,11 +73,8 @@ def demo_command(
         summary = call_server(live, "POST", "/api/v1/admin/demo", json=body)
     else:
         tune_garbage_collector()
-        try:
-            with local_services(settings) as services, progress_bar() as bar:
-                summary = generate(services, accounts, seed, BarProgress(bar)).as_dict()
-        except DemoError as error:
-            raise CommandError(str(error)) from None
+        with local_services(settings) as services, progress_bar() as bar:
+            summary = generate(services, accounts, seed, BarProgress(bar)).as_dict()
     if as_json:
         print(orjson.dumps(summary).decode())
         return

@@ -18,7 +18,6 @@ from random import Random
 from learnsight.demo import clock
 from learnsight.demo.parameters import MODEL, SEGMENTS, Segment
 from learnsight.demo.world import (
-    BY_CODE,
     CONTINENTS,
     COUNTRIES,
     FREE_MAIL,
@@ -243,7 +242,3 @@ def stray(rng: Random, account: Account, free_mail: bool, used: set[str]) -> Per
     person.listed = False
     person.id = "stray:" + person.email
     return person
-
-
-def country_of(code: str) -> Country:
-    return BY_CODE[code]

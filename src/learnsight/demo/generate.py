@@ -31,6 +31,7 @@ from learnsight.demo.support import emit_tickets
 from learnsight.demo.surveys import emit_surveys
 from learnsight.demo.tables import SCHEMAS, Sinks
 from learnsight.demo.usage import emit_events
+from learnsight.errors import LearnsightError
 from learnsight.identity import resolve
 from learnsight.services import Services
 
@@ -51,7 +52,7 @@ RUNNING = threading.Lock()  # one generation at a time per process (a server tak
 DATA_TABLES = ("statements", *SCHEMAS)
 
 
-class DemoError(Exception):
+class DemoError(LearnsightError):
     """The demo cannot go into this data directory, or the request is out of range."""
 
 
@@ -147,9 +148,10 @@ def directory_state(db: Database, data: Path, marker: dict[str, Any]) -> str:
 
 
 def check_memory(db: Database, accounts: int) -> None:
-    """Refuse up front what DuckDB could not finish: it keeps every primary-key index in memory,
-    within its memory_limit, at about 70 bytes a row (measured: 64 for a statement id, 72 for a
-    product event's message id), and the demo writes about 1,050 keyed rows per account."""
+    """Refuse up front what DuckDB could not finish: while it inserts, it holds a table's whole
+    primary-key index in memory, within memory_limit, at about 70 bytes a row (measured: 64 for
+    a statement id, 72 for a product event's message id); the demo writes 850-1,050 keyed rows
+    per account. (A later process loads the index lazily: serving needs no more memory.)"""
     row = db.read().execute("SELECT current_setting('memory_limit')").fetchone()
     text = str(row[0]) if row else ""
     need = accounts * INDEX_BYTES_PER_ACCOUNT + MEMORY_HEADROOM
@@ -157,8 +159,8 @@ def check_memory(db: Database, accounts: int) -> None:
         suggest = math.ceil(need * 1.5 / 2**30)
         raise DemoError(
             f"--accounts {accounts:,} needs about {need / 2**30:.1f} GB of DuckDB memory for its "
-            f"indexes, more than the memory_limit setting allows ({text}): set LEARNSIGHT_"
-            f"MEMORY_LIMIT={suggest}GB (for the server as well) or ask for fewer accounts"
+            f"indexes, more than the memory_limit setting allows ({text}): generate with "
+            f"LEARNSIGHT_MEMORY_LIMIT={suggest}GB (on the server, if one runs) or fewer accounts"
         )
 
 
