@@ -26,7 +26,7 @@ from learnsight.config import Settings
 from learnsight.demo import clock
 from learnsight.demo.catalog import FEATURE_BY_EVENT
 from learnsight.demo.company import build_account
-from learnsight.demo.generate import DemoError, generate
+from learnsight.demo.generate import DemoError, check_memory, generate, parse_size
 from learnsight.demo.lifecycle import Lifecycle
 from learnsight.demo.parameters import EFFECTS
 from learnsight.demo.story import Story
@@ -171,6 +171,18 @@ def test_a_company_too_big_for_the_memory_limit_is_refused_up_front(tmp_path: Pa
     with pytest.raises(DemoError, match=r"LEARNSIGHT_MEMORY_LIMIT=1GB .* or fewer accounts"):
         generate_into(data, 1000, memory="64MB")
     assert rows(data, "SELECT count(*) FROM organisation") == [(0,)]
+
+
+def test_without_a_server_the_memory_limit_grows_to_what_the_company_needs(
+    tmp_path: Path,
+) -> None:
+    services = Services.open(Settings(data=tmp_path / "data", memory_limit="64MB"))
+    try:
+        check_memory(services.db, 1000, grow=True)
+        limit = services.db.read().execute("SELECT current_setting('memory_limit')").fetchone()
+    finally:
+        services.close()
+    assert limit is not None and parse_size(str(limit[0])) >= 2**30
 
 
 # --- What the company holds ----------------------------------------------------------------

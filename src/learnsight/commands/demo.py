@@ -74,7 +74,8 @@ def demo_command(
     else:
         tune_garbage_collector()
         with local_services(settings) as services, progress_bar() as bar:
-            summary = generate(services, accounts, seed, BarProgress(bar)).as_dict()
+            progress = BarProgress(bar)
+            summary = generate(services, accounts, seed, progress, grow_memory=True).as_dict()
     if as_json:
         print(orjson.dumps(summary).decode())
         return
