@@ -145,6 +145,12 @@ def test_import_real_fixture_round_trip(tmp_path: Path) -> None:
     first = run_cli("statements", "import", FIXTURE, data=data)
     assert summary_counts(first.stdout) == (FIXTURE_STATEMENTS, FIXTURE_STATEMENTS, 0, 0)
     assert statement_count(data) == FIXTURE_STATEMENTS
+    with open_database(data) as db:  # the import resolved identities and filled the catalog
+        actors = db.execute("SELECT count(DISTINCT actor_key) FROM statements").fetchone()
+        identities = db.execute("SELECT count(*) FROM identities WHERE source = 'xapi'").fetchone()
+        videos = db.execute("SELECT count(*) FROM catalog WHERE content_type = 'video'").fetchone()
+    assert actors == identities
+    assert videos is not None and videos[0] > 0
 
     server = LearnsightServer(data)
     server.start()

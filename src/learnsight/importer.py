@@ -17,6 +17,7 @@ from typing import Any, BinaryIO, cast
 import orjson
 
 from learnsight.identity import resolve
+from learnsight.ingest.catalog_sync import sync_catalog_from_activities
 from learnsight.services import Services
 from learnsight.xapi.errors import XAPIError
 from learnsight.xapi.statements import deterministic_id, same_statement
@@ -107,6 +108,7 @@ def import_statements(
         summary.errors.append(f"reading stopped after {summary.read} statements: {error}")
     if summary.stored:
         resolve(services.db)  # the new actors' contacts and accounts
+        sync_catalog_from_activities(services.db)  # courses the statements define
     return summary
 
 
