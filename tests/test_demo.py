@@ -130,7 +130,7 @@ def test_a_directory_with_other_data_is_refused(tmp_path: Path) -> None:
     fixture = Path(__file__).parent / "fixtures" / "video-statements.json.gz"
     run_cli("statements", "import", fixture, data=data)
     done = run_cli("demo", "--accounts", 5, data=data, expect=1)
-    assert "already holds data (22,000 statements)" in done.stderr
+    assert "already holds data (22,000 statements, 12 catalog)" in done.stderr
     assert rows(data, "SELECT count(*) FROM accounts") == [(0,)]
 
 
