@@ -87,7 +87,8 @@ def on_data(
 
 def print_table(table: Table) -> None:
     """A table at the terminal's width; piped, wide enough that no column is cut short."""
-    console.print(table, width=None if console.is_terminal else 250)
+    wide = console if console.is_terminal else Console(width=250, soft_wrap=True)
+    wide.print(table)
 
 
 def progress_bar() -> Progress:
