@@ -27,8 +27,10 @@ async def import_upload(
     mapping: Annotated[str | None, Form()] = None,
     strict: Annotated[bool, Form()] = False,
     dry_run: Annotated[bool, Form()] = False,
+    name: Annotated[str | None, Form()] = None,
 ) -> dict[str, Any]:
-    """Import uploaded file(s) (multipart field `file`; several for oulad) as `kind`."""
+    """Import uploaded file(s) (multipart field `file`; several for oulad) as `kind`; `name`
+    names them in the summary and history (default: the first file's name)."""
     require(principal, "api/write")
     check_kind(kind)
     with tempfile.TemporaryDirectory() as tmp:
@@ -37,7 +39,7 @@ async def import_upload(
             await save(upload, folder)
         path = folder if kind == "oulad" else folder / safe_name(file[0].filename)
         choice = MappingChoice(preset=preset, text=mapping)
-        options = ImportOptions(strict, dry_run, name=file[0].filename)
+        options = ImportOptions(strict, dry_run, name=name or file[0].filename)
         result = await run_in_threadpool(run_import, services, kind, path, choice, options)
     return result.as_dict()
 

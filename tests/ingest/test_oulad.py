@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 import pytest
 
+from helpers import Setup, run_cli
 from learnsight.config import Settings
 from learnsight.ingest.oulad import import_oulad
 from learnsight.ingest.oulad_files import OuladError
@@ -618,3 +619,15 @@ def test_repeated_and_short_rows_are_rejected(tmp_path: Path) -> None:
                      "studentInfo")
         for row in read_rows(FIXTURE, stem)
     )  # fmt: skip
+
+
+def test_the_import_command_with_and_without_a_server(setup: Setup) -> None:
+    """The CLI uploads the folder's files to a live server, or imports them itself."""
+    done = run_cli("import", "oulad", FIXTURE, "--json", data=setup.data)
+    summary = orjson.loads(done.stdout)
+    assert (summary["kind"], summary["rejected"], summary["unchanged"]) == ("oulad", 0, 0)
+    assert summary["inserted"] > 0
+    history = orjson.loads(run_cli("import", "history", "--json", data=setup.data).stdout)
+    assert [(h["kind"], h["file"], h["inserted"]) for h in history] == [
+        ("oulad", "oulad", summary["inserted"])
+    ]

@@ -98,7 +98,7 @@ def upload(
     """Send the file (a folder's files for oulad) to the server's import endpoint."""
     files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
     form: dict[str, Any] = {"strict": str(options.strict).lower(),
-                            "dry_run": str(options.dry_run).lower()}  # fmt: skip
+                            "dry_run": str(options.dry_run).lower(), "name": path.name}  # fmt: skip
     if choice.preset:
         form["preset"] = choice.preset
     if choice.file:
