@@ -11,7 +11,15 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 
-from learnsight import __version__, api, demo_api, events_api, identity_api, import_api
+from learnsight import (
+    __version__,
+    api,
+    demo_api,
+    events_api,
+    identity_api,
+    import_api,
+    metrics_api,
+)
 from learnsight.config import Settings
 from learnsight.errors import LearnsightError
 from learnsight.services import Services
@@ -52,6 +60,7 @@ def create_app(settings: Settings, admin_token: str | None = None) -> FastAPI:
     app.include_router(document_routes.router)
     app.include_router(api.router)
     app.include_router(import_api.router)
+    app.include_router(metrics_api.router)
     app.include_router(events_api.router)
     app.include_router(identity_api.router)
     app.include_router(demo_api.router)

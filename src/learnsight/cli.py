@@ -19,7 +19,7 @@ from typer.exceptions import TyperException
 
 from learnsight.auth import SCOPES
 from learnsight.backup import backup as backup_database
-from learnsight.commands import demo, identities, imports, organisation
+from learnsight.commands import demo, identities, imports, kpis, organisation
 from learnsight.commands.common import (
     CommandError,
     DataOption,
@@ -47,6 +47,7 @@ app.add_typer(statements_app, name="statements")
 
 # Command modules: each registers its commands on `app`.
 imports.register(app)
+kpis.register(app)
 organisation.register(app)
 identities.register(app)
 demo.register(app)

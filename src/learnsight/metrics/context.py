@@ -1,0 +1,150 @@
+"""What every KPI is computed from: the base relations as Ibis tables, and the shared steps.
+
+KPIs never see an engine: they build Ibis expressions over `Context` tables, and `finish`
+applies a query (period, grain, dimensions, filters) the same way for all of them. Conventions
+(BRIEF): periods are `from` inclusive, `to` exclusive; buckets are in the organisation's time
+zone (the engine's session time zone, set by metrics.engines); a ratio over 0 is null.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from learnsight.metrics.query import GRAIN_UNITS, Query, QueryError
+from learnsight.metrics.semantics import learning_verbs
+from learnsight.xapi.statements import VOIDED_VERB
+from learnsight.xapi.verbs import COURSE_TYPE
+
+Measure = Callable[[ir.Table], ir.Value]
+
+# Dimensions any learner-level fact (columns learner, account_id, course_id) can be split by.
+LEARNER_DIMENSIONS = (
+    "course", "learning_path", "content_type", "account", "segment", "industry", "country",
+    "region", "role",
+)  # fmt: skip
+
+
+class Context:
+    """The tables of one data directory on one Ibis engine, with the organisation's settings."""
+
+    def __init__(self, backend: Any, organisation: dict[str, Any], config: dict[str, Any]) -> None:
+        self.backend = backend
+        self.organisation = organisation
+        self.verbs = learning_verbs(config)
+
+    def table(self, name: str) -> ir.Table:
+        return self.backend.table(name)
+
+    @cached_property
+    def statements(self) -> ir.Table:
+        """Statements that count: neither voided nor voiding."""
+        s = self.table("statements")
+        return s.filter(~s.voided, s.verb_id != VOIDED_VERB)
+
+    @cached_property
+    def courses(self) -> ir.Table:
+        c = self.table("catalog")
+        return c.filter(c.kind == "course")
+
+    @cached_property
+    def learning(self) -> ir.Table:
+        """One row per counted statement: who (learner, account), what (course, item), when."""
+        s = self.statements
+        course_ids = self.courses.id
+        is_course = (s.activity_type == COURSE_TYPE) | s.object_id.isin(course_ids)
+        parent = s.context_parent_ids[0]
+        grouping = s.context_grouping_ids[0]
+        return s.select(
+            ts=s.timestamp,
+            learner=s.contact_id.fill_null(s.actor_key),
+            account_id=s.account_id,
+            course_id=ibis.cases(
+                (is_course, s.object_id),
+                (parent.isin(course_ids), parent),
+                (grouping.isin(course_ids), grouping),
+                else_=parent.fill_null(grouping),
+            ),
+            item_id=s.object_id,
+            verb_id=s.verb_id,
+            registration=s.registration,
+            score_scaled=s.result_score_scaled,
+            success=s.result_success,
+        )
+
+    def events(self, verb_class: str) -> ir.Table:
+        """Learning rows whose verb belongs to a class (semantics.DEFAULT_VERBS)."""
+        rows = self.learning
+        return rows.filter(rows.verb_id.isin(list(self.verbs[verb_class])))
+
+    def with_dimensions(self, facts: ir.Table, dims: list[str]) -> ir.Table:
+        """Add a column per dimension to learner-level facts (learner, account_id, course_id)."""
+        if not dims:
+            return facts
+        for dim in dims:
+            if dim not in LEARNER_DIMENSIONS:
+                raise QueryError(f"dimension {dim!r} does not apply here")
+        contacts = self.table("contacts")
+        accounts = self.table("accounts")
+        catalog = self.table("catalog")
+        joined = facts.left_join(contacts, facts.learner == contacts.id)
+        joined = joined.left_join(accounts, joined.account_id == accounts.id)
+        joined = joined.left_join(catalog, joined.course_id == catalog.id)
+        columns = {
+            "course": joined.course_id,
+            "content_type": joined.content_type,
+            "account": joined.account_id,
+            "segment": joined.segment,
+            "industry": joined.industry,
+            "country": joined.country.fill_null(joined.country_right),
+            "region": joined.region,
+            "role": joined.role,
+            "learning_path": joined.paths,
+        }
+        wanted = {dim: columns[dim] for dim in dims}
+        out = joined.select(*facts.columns, **wanted)
+        if "learning_path" in dims:  # a course in two paths counts in each
+            out = out.unnest("learning_path", keep_empty=True)
+        return out
+
+    def finish(
+        self,
+        facts: ir.Table,
+        query: Query,
+        name: str,
+        measure: Measure,
+        time: str = "ts",
+        dims: tuple[str, ...] = LEARNER_DIMENSIONS,
+    ) -> ir.Table:
+        """Filter facts to the query's period and filters, then aggregate `measure` by
+        period (when a grain is asked) and the query's dimensions."""
+        self.check_dimensions(query, dims)
+        if query.start is not None:
+            facts = facts.filter(facts[time] >= ibis.timestamp(query.start.isoformat()))
+        if query.end is not None:
+            facts = facts.filter(facts[time] < ibis.timestamp(query.end.isoformat()))
+        wanted = list(dict.fromkeys([*query.by, *query.filters]))
+        facts = self.with_dimensions(facts, wanted)
+        for dim, values in query.filters.items():
+            facts = facts.filter(facts[dim].cast("string").isin(list(values)))
+        keys = list(query.by)
+        if query.grain not in (None, "all"):
+            facts = facts.mutate(period=facts[time].truncate(GRAIN_UNITS[query.grain]).date())
+            keys = ["period", *keys]
+        grouped = facts.group_by(keys) if keys else facts
+        return grouped.aggregate(**{name: measure(facts)})
+
+    @staticmethod
+    def check_dimensions(query: Query, dims: tuple[str, ...]) -> None:
+        for dim in (*query.by, *query.filters):
+            if dim not in dims:
+                raise QueryError(f"dimension {dim!r}: this KPI splits by {', '.join(dims)}")
+
+
+def ratio(numerator: ir.NumericValue, denominator: ir.NumericValue) -> ir.Value:
+    """numerator / denominator, null (never NaN or infinity) when the denominator is 0."""
+    return ibis.ifelse(denominator == 0, ibis.null(), numerator / denominator)

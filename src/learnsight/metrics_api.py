@@ -1,0 +1,57 @@
+"""/api/v1/kpis: the KPI catalog, and one KPI's rows for a query (JSON, or CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from learnsight.deps import PrincipalDep, ServicesDep, require
+from learnsight.metrics.engines import duckdb_context
+from learnsight.metrics.query import QueryError, parse_query
+from learnsight.metrics.registry import all_kpis
+from learnsight.metrics.run import run_kpi
+
+router = APIRouter(prefix="/api/v1")
+Repeated = Annotated[list[str] | None, Query()]
+
+
+@router.get("/kpis")
+def kpi_catalog(principal: PrincipalDep) -> list[dict[str, Any]]:
+    require(principal, "api/read")
+    return [kpi.describe() for kpi in all_kpis().values()]
+
+
+@router.get("/kpis/{name}")
+def kpi_rows(
+    name: str,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    start: Annotated[str | None, Query(alias="from")] = None,
+    end: Annotated[str | None, Query(alias="to")] = None,
+    grain: str | None = None,
+    by: Repeated = None,
+    filter: Repeated = None,
+    param: Repeated = None,
+    format: str = "json",
+) -> Any:
+    """Rows with the dimension values and the KPI's value under its name."""
+    require(principal, "api/read")
+    if format not in ("json", "csv"):
+        raise QueryError(f"format: {format!r} is not json or csv")
+    query = parse_query(start, end, grain, by, filter, param)
+    rows = run_kpi(duckdb_context(services.db, services.settings.data), name, query)
+    if format == "csv":
+        return Response(as_csv(rows), media_type="text/csv")
+    return rows
+
+
+def as_csv(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return out.getvalue()
