@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from helpers import make_statement
+from helpers import (
+    LearnsightServer,
+    create_credential,
+    make_statement,
+    post_statements,
+    run_cli,
+)
 from learnsight.errors import LearnsightError
 from learnsight.identity import SOURCE_IDENTITY, ResolveSummary, resolve, unmatched
 from learnsight.identity_overrides import OverridesError, load_overrides
@@ -471,3 +479,32 @@ def test_unmatched_lists_identities_by_records_with_totals(services: Services) -
     assert len(unmatched(services.db, limit=1).no_contact) == 1
     with pytest.raises(LearnsightError, match="source 'lms': not one of"):
         unmatched(services.db, "lms")
+
+
+# --- The server resolves what the LRS receives ---------------------------------------------------
+
+
+def test_the_server_resolves_statements_posted_to_the_lrs(tmp_path: Path) -> None:
+    """A contact imported first; a statement posted later gets its account without an import."""
+    data = tmp_path / "data"
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text("id,email,account_id\nc1,ada@acme.example,acme\n")
+    run_cli("import", "contacts", contacts, data=data)
+    server = LearnsightServer(data, env={"LEARNSIGHT_RESOLVE_INTERVAL_SECONDS": "0.2"})
+    server.start()
+    try:
+        credential = create_credential(data, "reader and writer", ["all", "api/read"])
+        with server.client(credential) as client:
+            actor = {"objectType": "Agent", "mbox": "mailto:ada@acme.example"}
+            post_statements(client, make_statement(actor=actor))
+            deadline = time.monotonic() + 30
+            rows: list[Any] = []
+            while time.monotonic() < deadline and rows != [
+                {"account": "acme", "active_learners": 1}
+            ]:
+                time.sleep(0.2)
+                answer = client.get("/api/v1/kpis/active_learners?grain=all&by=account")
+                rows = answer.json()
+    finally:
+        server.stop()
+    assert rows == [{"account": "acme", "active_learners": 1}]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,6 +23,7 @@ from learnsight import (
 )
 from learnsight.config import Settings
 from learnsight.errors import LearnsightError
+from learnsight.identity import keep_resolved
 from learnsight.services import Services
 from learnsight.xapi import document_routes, routes
 from learnsight.xapi.errors import XAPIError
@@ -42,11 +44,23 @@ def create_app(settings: Settings, admin_token: str | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.services = Services.open(settings)
+        app.state.services = services = Services.open(settings)
+        stop = threading.Event()
+        resolver = threading.Thread(
+            target=keep_resolved,
+            args=(services.db, settings.resolve_interval_seconds, stop),
+            name="identity-resolution",
+            daemon=True,
+        )
+        if settings.resolve_interval_seconds > 0:
+            resolver.start()
         try:
             yield
         finally:
-            app.state.services.close()
+            stop.set()
+            if resolver.is_alive():
+                resolver.join()
+            services.close()
 
     app = FastAPI(
         title="Learnsight",

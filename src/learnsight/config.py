@@ -30,6 +30,12 @@ class Settings(BaseSettings):
         description="Largest request body accepted (413 above it).",
     )
 
+    resolve_interval_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="How often the server resolves the actors of statements posted since the "
+        "last resolution (0: only after imports).",
+    )
     memory_limit: str = Field(
         default="256MB",
         description="Most memory DuckDB's buffer cache may use (DuckDB's own default: 80% of RAM).",

@@ -10,6 +10,8 @@ match.
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -71,6 +73,10 @@ class ResolveSummary:
         return asdict(self)
 
 
+RESOLVED_SEQ = "identities_resolved_seq"  # meta key: statements up to this seq are resolved
+log = logging.getLogger(__name__)
+
+
 def resolve(db: Database) -> ResolveSummary:
     """Recompute every identity's contact and account, in one write transaction."""
     with db.write() as cur:
@@ -93,7 +99,30 @@ def resolve_in(cur: duckdb.DuckDBPyConnection) -> ResolveSummary:
     updated += count_of(cur.execute(CLEAR_STATEMENTS_SQL))
     for table in TEMP_TABLES:
         cur.execute(f"DROP TABLE {table}")
+    # Statements are written under the same lock: every one up to this seq is resolved now.
+    cur.execute(
+        "INSERT OR REPLACE INTO meta SELECT ?, coalesce(max(seq), 0)::VARCHAR FROM statements",
+        [RESOLVED_SEQ],
+    )
     return summarise(cur, changed, updated)
+
+
+def needs_resolving(db: Database) -> bool:
+    """Whether statements arrived (through the LRS) since the last resolution."""
+    query = """SELECT coalesce(max(seq), 0)
+        > coalesce((SELECT value::BIGINT FROM meta WHERE key = ?), 0) FROM statements"""
+    row = db.read().execute(query, [RESOLVED_SEQ]).fetchone()
+    return bool(row and row[0])
+
+
+def keep_resolved(db: Database, every_seconds: float, stop: threading.Event) -> None:
+    """Resolve the actors of statements posted to the LRS, every so often, until `stop`."""
+    while not stop.wait(every_seconds):
+        try:
+            if needs_resolving(db):
+                resolve(db)
+        except duckdb.Error:  # the next round tries again; the server keeps serving
+            log.exception("identity resolution failed")
 
 
 def count_of(result: duckdb.DuckDBPyConnection) -> int:
