@@ -249,6 +249,7 @@ def test_import_invalid_json_line_names_the_line(tmp_path: Path) -> None:
 
 def test_backup(setup: Setup, tmp_path: Path) -> None:
     credential = create_credential(setup.data, "kept")
+    (setup.data / "kpis.yaml").write_text("targets: {completion_rate: {min: 0.7}}\n")
     if setup.server is None:
         path = write_jsonl(tmp_path / "some.jsonl", [make_statement() for _ in range(25)])
         run_cli("statements", "import", path, data=setup.data)
@@ -265,6 +266,7 @@ def test_backup(setup: Setup, tmp_path: Path) -> None:
     with duckdb.connect(str(database_file(out)), read_only=True) as con:
         row = con.execute("SELECT count(*) FROM statements").fetchone()
     assert row is not None and row[0] == expected
+    assert (out / "kpis.yaml").read_text() == (setup.data / "kpis.yaml").read_text()
 
     # A second backup into the same place refuses to overwrite the first.
     refused = run_cli("backup", "--out", out, data=setup.data, expect=1)
