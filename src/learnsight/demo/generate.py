@@ -34,6 +34,7 @@ from learnsight.demo.tables import SCHEMAS, Sinks
 from learnsight.demo.usage import emit_events
 from learnsight.errors import LearnsightError
 from learnsight.identity import resolve
+from learnsight.ingest.catalog_sync import sync_catalog_from_activities
 from learnsight.services import Services
 
 DEFAULT_ACCOUNTS = 500
@@ -120,8 +121,10 @@ def generate_once(
         write_ground_truth(data / GROUND_TRUTH, truth.ground_truth(seed, accounts, tally, rows))
         total = tally.learning["statements"]
         store_statements(services, seed, customers, namespace, total, progress)
-        # Actors, requesters, respondents and users → contacts and accounts.
+        # Actors, requesters, respondents and users → contacts and accounts; the items the
+        # statements define (videos, quizzes...) join the catalog with their content types.
         summary.identities = resolve(services.db).as_dict()
+        sync_catalog_from_activities(services.db)
         with services.db.write() as cur:
             cur.execute("UPDATE organisation SET value = ? WHERE key = 'demo'",
                         [orjson.dumps({**marker, "status": "complete"}).decode()])  # fmt: skip
