@@ -38,3 +38,11 @@ def test_every_setting_is_documented() -> None:
         if f"`{name}`" not in text or f"`LEARNSIGHT_{name.upper()}`" not in text
     ]
     assert not missing
+
+
+def test_every_kpi_is_documented() -> None:
+    from learnsight.metrics.registry import all_kpis
+
+    text = (DOCS / "kpis.md").read_text()
+    missing = [name for name in all_kpis() if f"## `{name}`" not in text]
+    assert not missing

@@ -11,7 +11,6 @@ import duckdb
 from learnsight.db import Database
 from learnsight.errors import LearnsightError
 
-
 # Files of the data directory that are configuration or facts, not runtime state.
 KEPT_FILES = ("kpis.yaml", "ground_truth.json")
 

@@ -9,19 +9,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from learnsight.deps import PrincipalDep, ServicesDep, require
+from learnsight.metrics.config import data_config
 from learnsight.metrics.engines import duckdb_context
 from learnsight.metrics.query import QueryError, parse_query
-from learnsight.metrics.registry import all_kpis
-from learnsight.metrics.run import run_kpi
+from learnsight.metrics.run import describe_kpis, run_kpi
 
 router = APIRouter(prefix="/api/v1")
 Repeated = Annotated[list[str] | None, Query()]
 
 
 @router.get("/kpis")
-def kpi_catalog(principal: PrincipalDep) -> list[dict[str, Any]]:
+def kpi_catalog(services: ServicesDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    """The built-in KPIs and the data directory's custom ones, with their targets."""
     require(principal, "api/read")
-    return [kpi.describe() for kpi in all_kpis().values()]
+    return describe_kpis(data_config(services.settings.data))
 
 
 @router.get("/kpis/{name}")

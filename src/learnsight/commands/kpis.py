@@ -10,10 +10,11 @@ import typer
 from rich.table import Table
 
 from learnsight.commands.common import DataOption, console, on_data, print_table, settings_for
+from learnsight.metrics.config import data_config
 from learnsight.metrics.engines import duckdb_context
 from learnsight.metrics.query import QueryError, parse_query
-from learnsight.metrics.registry import all_kpis
-from learnsight.metrics.run import run_kpi
+from learnsight.metrics.run import describe_kpis, run_kpi
+from learnsight.metrics.targets import Target
 from learnsight.metrics_api import as_csv
 from learnsight.services import Services
 
@@ -43,12 +44,12 @@ def kpi_command(
     if output not in FORMATS:
         raise QueryError(f"--format {output!r}: not one of {', '.join(FORMATS)}")
     if name == "list":
-        show_catalog(output)
+        show_catalog(output, data_config(settings_for(data).data))
         return
     query = parse_query(start, end, grain, by, filters, params)  # checked before any work
-    request: dict[str, Any] = {
-        "from": start, "to": end, "grain": grain, "by": by or [], "filter": filters or [],
-        "param": params or [],
+    given = {"from": start, "to": end, "grain": grain}  # httpx would send None as ""
+    request: dict[str, Any] = {k: v for k, v in given.items() if v is not None} | {
+        "by": by or [], "filter": filters or [], "param": params or [],
     }  # fmt: skip
 
     def local(services: Services) -> list[dict[str, Any]]:
@@ -59,20 +60,27 @@ def kpi_command(
     show_rows(name, rows, output)
 
 
-def show_catalog(output: str) -> None:
-    kpis = [kpi.describe() for kpi in all_kpis().values()]
+def show_catalog(output: str, config: dict[str, Any]) -> None:
+    """The catalog of the data directory: its kpis.yaml is read here, server or not."""
+    kpis = describe_kpis(config)
     if output == "json":
         print(orjson.dumps(kpis).decode())
         return
     if output == "csv":
-        flat = [{**k, "dimensions": " ".join(k["dimensions"]), "params": " ".join(k["params"])}
-                for k in kpis]  # fmt: skip
+        flat = [{**k, "dimensions": " ".join(k["dimensions"]), "params": " ".join(k["params"]),
+                 "target": target_text(config, k["name"])} for k in kpis]  # fmt: skip
         print(as_csv(flat), end="")
         return
-    table = Table("name", "unit", "grain", "definition")
+    table = Table("name", "unit", "grain", "target", "definition")
     for k in kpis:
-        table.add_row(k["name"], k["unit"], k["grain"], k["definition"])
+        table.add_row(k["name"], k["unit"], k["grain"], target_text(config, k["name"]),
+                      k["definition"])  # fmt: skip
     print_table(table)
+
+
+def target_text(config: dict[str, Any], name: str) -> str:
+    target: Target | None = config["targets"].get(name)
+    return target.summary() if target else ""
 
 
 def show_rows(name: str, rows: list[dict[str, Any]], output: str) -> None:
@@ -90,6 +98,8 @@ def show_rows(name: str, rows: list[dict[str, Any]], output: str) -> None:
 
 
 def format_value(value: Any) -> str:
+    if isinstance(value, bool):  # before int: True is an int
+        return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
     if isinstance(value, int):

@@ -35,10 +35,15 @@ class Context:
     def __init__(self, backend: Any, organisation: dict[str, Any], config: dict[str, Any]) -> None:
         self.backend = backend
         self.organisation = organisation
+        self.config = config  # kpis.yaml, for the rules KPIs read (trained, targets...)
         self.verbs = learning_verbs(config)
+        self._tables: dict[str, ir.Table] = {}
 
     def table(self, name: str) -> ir.Table:
-        return self.backend.table(name)
+        """The engine's table, looked up once per context (each lookup reads the catalog)."""
+        if name not in self._tables:
+            self._tables[name] = self.backend.table(name)
+        return self._tables[name]
 
     @cached_property
     def statements(self) -> ir.Table:
@@ -82,7 +87,10 @@ class Context:
         return rows.filter(rows.verb_id.isin(list(self.verbs[verb_class])))
 
     def with_dimensions(self, facts: ir.Table, dims: list[str]) -> ir.Table:
-        """Add a column per dimension to learner-level facts (learner, account_id, course_id)."""
+        """Add a column per dimension to learner-level facts (learner, account_id, course_id).
+        A dimension the facts already carry as a column (an item's own content type, an hour)
+        is kept as it is."""
+        dims = [dim for dim in dims if dim not in facts.columns]
         if not dims:
             return facts
         for dim in dims:
@@ -119,9 +127,11 @@ class Context:
         measure: Measure,
         time: str = "ts",
         dims: tuple[str, ...] = LEARNER_DIMENSIONS,
+        extra: dict[str, Measure] | None = None,
     ) -> ir.Table:
         """Filter facts to the query's period and filters, then aggregate `measure` by
-        period (when a grain is asked) and the query's dimensions."""
+        period (when a grain is asked) and the query's dimensions; `extra` measures become
+        columns after the value."""
         self.check_dimensions(query, dims)
         if query.start is not None:
             facts = facts.filter(facts[time] >= ibis.timestamp(query.start.isoformat()))
@@ -133,10 +143,12 @@ class Context:
             facts = facts.filter(facts[dim].cast("string").isin(list(values)))
         keys = list(query.by)
         if query.grain not in (None, "all"):
-            facts = facts.mutate(period=facts[time].truncate(GRAIN_UNITS[query.grain]).date())
+            # The day first (in the session time zone), then the bucket: 3x faster in DuckDB.
+            facts = facts.mutate(period=facts[time].date().truncate(GRAIN_UNITS[query.grain]))
             keys = ["period", *keys]
         grouped = facts.group_by(keys) if keys else facts
-        return grouped.aggregate(**{name: measure(facts)})
+        more = {column: m(facts) for column, m in (extra or {}).items()}
+        return grouped.aggregate(**{name: measure(facts)}, **more)
 
     @staticmethod
     def check_dimensions(query: Query, dims: tuple[str, ...]) -> None:

@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import ibis
-import yaml
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
 
 from learnsight.db import Database
+from learnsight.metrics.config import CONFIG_FILE, read_config
 from learnsight.metrics.context import Context
-from learnsight.metrics.query import QueryError
 from learnsight.organisation import organisation_settings
 
-CONFIG_FILE = "kpis.yaml"
 _local = threading.local()
 
 
@@ -35,13 +35,24 @@ def duckdb_context(db: Database, data: Path) -> Context:
 
 
 def load_config(path: Path) -> dict[str, Any]:
-    """The data directory's kpis.yaml (verbs, targets, custom KPIs), or nothing."""
-    if not path.is_file():
-        return {}
-    try:
-        config = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as error:
-        raise QueryError(f"{path}: not valid YAML ({str(error).splitlines()[0]})") from None
-    if not isinstance(config, dict):
-        raise QueryError(f"{path}: expected a mapping (verbs, targets, kpis)")
-    return config
+    """The data directory's kpis.yaml, checked as a whole (metrics.config), or the defaults."""
+    return read_config(path)
+
+
+def local_time(moment: ir.TimestampValue, zone: ir.StringValue) -> ir.TimestampValue:
+    """The wall-clock time of `moment` in the IANA time zone `zone`, row by row.
+
+    The one engine-specific piece of the KPIs: Ibis converts a column to one fixed time zone
+    only. DuckDB and PostgreSQL both have `timezone(zone, timestamptz)`, which gives the local
+    timestamp; an engine without it (Spark: `from_utc_timestamp`) maps it here.
+    """
+    return _engine_timezone(zone, moment)
+
+
+def _timezone_arguments(zone: str, moment: Any) -> None:
+    """Never called: it names the arguments of the engine's own `timezone` function."""
+
+
+_engine_timezone = ibis.udf.scalar.builtin(
+    name="timezone", signature=((dt.string, dt.Timestamp(timezone="UTC")), dt.timestamp)
+)(_timezone_arguments)

@@ -1,17 +1,34 @@
-"""Programme KPIs over learning records: enrolments, completions, withdrawals, activity.
+"""Programme KPIs over learning records: enrolments, completions, withdrawals, activity,
+engagement, and when and where learners learn.
 
-Learners are contacts when identity resolution found one, else their xAPI actor key. A course's
-completions and enrolments count each learner once per course.
+Learners are contacts when identity resolution found one, else their xAPI actor key.
+Enrolments, completions and withdrawals are statements whose object is a course (an activity of
+a course type, or a catalog course): completing a video inside a course is not completing the
+course (content.py counts items). They count each learner once per course.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import ibis
 import ibis.expr.types as ir
 
-from learnsight.metrics.context import Context, ratio
-from learnsight.metrics.query import Query
+from learnsight.metrics.context import LEARNER_DIMENSIONS, Context, ratio
+from learnsight.metrics.engines import local_time
+from learnsight.metrics.query import GRAIN_UNITS, Query
 from learnsight.metrics.registry import kpi
+
+# Dimensions that tie a learner to one course: split by them, activity must be in that course.
+COURSE_DIMENSIONS = ("course", "learning_path", "content_type")
+HEATMAP_DIMENSIONS = (*LEARNER_DIMENSIONS, "weekday", "hour")
+# One period of each grain, to find a period's end from its start (both in the organisation's
+# time zone, the session's).
+GRAIN_STEPS = {
+    "day": ibis.interval(days=1), "week": ibis.interval(weeks=1),
+    "month": ibis.interval(months=1), "quarter": ibis.interval(months=3),
+    "year": ibis.interval(years=1),
+}  # fmt: skip
 
 
 def learner_course(t: ir.Table) -> ir.StringValue:
@@ -19,28 +36,58 @@ def learner_course(t: ir.Table) -> ir.StringValue:
     return t.learner.concat("\x1f", t.course_id.fill_null(""))
 
 
-@kpi("enrollments", "learners who enrolled in the period", "learners")
+def course_events(ctx: Context, verb_class: str) -> ir.Table:
+    """Statements of a verb class whose object is the course itself (`learning` gives a course
+    statement its own object as course_id)."""
+    rows = ctx.events(verb_class)
+    return rows.filter(rows.item_id == rows.course_id)
+
+
+def learning_activity(ctx: Context) -> ir.Table:
+    """Learning activity (BRIEF): every counted statement but enrolments."""
+    rows = ctx.learning
+    return rows.filter(~rows.verb_id.isin(list(ctx.verbs["enrolled"])))
+
+
+def always_by(query: Query, dims: tuple[str, ...]) -> Query:
+    """The query split also by the dimensions a KPI always has in its rows, after the asked."""
+    return replace(query, by=(*query.by, *(dim for dim in dims if dim not in query.by)))
+
+
+def in_period(rows: ir.Table, query: Query) -> ir.Table:
+    """Rows (column ts) from the query's `from` to its `to`, in the organisation's time zone."""
+    if query.start is not None:
+        rows = rows.filter(rows.ts >= ibis.timestamp(query.start.isoformat()))
+    if query.end is not None:
+        rows = rows.filter(rows.ts < ibis.timestamp(query.end.isoformat()))
+    return rows
+
+
+@kpi("enrollments", "learners who enrolled in a course in the period", "learners")
 def enrollments(ctx: Context, query: Query) -> ir.Table:
-    return ctx.finish(ctx.events("enrolled"), query, "enrollments", lambda t: t.learner.nunique())
+    facts = course_events(ctx, "enrolled")
+    return ctx.finish(facts, query, "enrollments", lambda t: t.learner.nunique())
 
 
-@kpi("completions", "completions that happened in the period (a learner once per course)",
-     "completions")  # fmt: skip
+@kpi("completions", "course completions that happened in the period (a learner once per "
+     "course)", "completions")  # fmt: skip
 def completions(ctx: Context, query: Query) -> ir.Table:
-    facts = ctx.events("completed")
+    facts = course_events(ctx, "completed")
     return ctx.finish(facts, query, "completions", lambda t: learner_course(t).nunique())
 
 
-@kpi("withdrawals", "learners who unenrolled or withdrew in the period", "learners")
+@kpi("withdrawals", "learners who unenrolled from or withdrew from a course in the period",
+     "learners")  # fmt: skip
 def withdrawals(ctx: Context, query: Query) -> ir.Table:
-    return ctx.finish(ctx.events("withdrawn"), query, "withdrawals", lambda t: t.learner.nunique())
+    facts = course_events(ctx, "withdrawn")
+    return ctx.finish(facts, query, "withdrawals", lambda t: t.learner.nunique())
 
 
-@kpi("completion_rate", "of the learners who enrolled in the period, the share who have "
-     "completed (as of now), per learner and course", "share")  # fmt: skip
+@kpi("completion_rate", "of the learners who enrolled in a course in the period, the share who "
+     "have completed it (as of now), per learner and course", "share")  # fmt: skip
 def completion_rate(ctx: Context, query: Query) -> ir.Table:
-    enrolled = ctx.events("enrolled")
-    done = ctx.events("completed").select("learner", "course_id").distinct()
+    enrolled = course_events(ctx, "enrolled")
+    done = course_events(ctx, "completed").select("learner", "course_id").distinct()
     done = done.mutate(completed=ibis.literal(True))
     facts = enrolled.left_join(done, ["learner", "course_id"]).select(
         *enrolled.columns, completed=ibis._.completed.fill_null(False)
@@ -53,9 +100,116 @@ def completion_rate(ctx: Context, query: Query) -> ir.Table:
     return ctx.finish(facts, query, "completion_rate", share)
 
 
-@kpi("active_learners", "learners with learning activity (any counted statement but "
-     "`registered`) in the period", "learners")  # fmt: skip
+@kpi("active_learners", "learners with learning activity (any counted statement but an "
+     "enrolment) in the period", "learners")  # fmt: skip
 def active_learners(ctx: Context, query: Query) -> ir.Table:
-    rows = ctx.learning
+    facts = learning_activity(ctx)
+    return ctx.finish(facts, query, "active_learners", lambda t: t.learner.nunique())
+
+
+@kpi("engagement_rate", "active learners / learners enrolled and not withdrawn at the end of "
+     "the period (of the latter, the share with learning activity in the period)",
+     "share")  # fmt: skip
+def engagement_rate(ctx: Context, query: Query) -> ir.Table:
+    rows = in_period(ctx.learning, query)
+    rows = rows.mutate(slot=period_start(rows.ts, query))
+    enrolled = enrolled_at_end(ctx, period_ends(ctx, rows, query), now=query_until_now(query))
+    # Split or filtered by course, a learner counts as active when active in that course.
+    per_course = any(dim in COURSE_DIMENSIONS for dim in (*query.by, *query.filters))
+    keys = ["slot", "learner", "course_id"] if per_course else ["slot", "learner"]
     active = rows.filter(~rows.verb_id.isin(list(ctx.verbs["enrolled"])))
-    return ctx.finish(active, query, "active_learners", lambda t: t.learner.nunique())
+    active = active.select(*keys).distinct().mutate(active=True)
+    facts = enrolled.left_join(active, keys).select(
+        *enrolled.columns, active=ibis._.active.fill_null(False)
+    )
+
+    def share(t: ir.Table) -> ir.Value:
+        return ratio(t.learner.nunique(where=t.active), t.learner.nunique())
+
+    # The period is applied above (activity in it, enrolment as of its end); `ts` is the
+    # period's first day, so that `finish` buckets each row into its own period.
+    return ctx.finish(facts, replace(query, start=None, end=None), "engagement_rate", share)
+
+
+def period_start(ts: ir.TimestampValue, query: Query) -> ir.Value:
+    """The start of the query's period holding `ts`; one constant for grain "all"."""
+    if query.grain in (None, "all"):
+        return ibis.literal(0)
+    return ts.truncate(GRAIN_UNITS[query.grain])
+
+
+def period_ends(ctx: Context, rows: ir.Table, query: Query) -> ir.Table:
+    """Columns slot, ts (its start, local time) and end (exclusive; null: as of now) of the
+    periods that hold statements `rows` (column slot); the last one ends at the query's `to`."""
+    end = ibis.timestamp(query.end.isoformat()) if query.end is not None else None
+    if query.grain in (None, "all"):  # one period, whatever the data holds
+        catalog = ctx.table("catalog")  # an aggregate without groups: always one row
+        return catalog.aggregate(rows=catalog.count()).select(
+            slot=ibis.literal(0),
+            ts=ibis.null("timestamp"),
+            end=end if end is not None else ibis.null("timestamp"),
+        )
+    periods = rows.select("slot").distinct()
+    step_end = periods.slot + GRAIN_STEPS[query.grain]
+    # A local timestamp: `finish` buckets it again without converting time zones row by row.
+    return periods.mutate(
+        ts=periods.slot.cast("timestamp"),
+        end=step_end if end is None else ibis.least(step_end, end),
+    )
+
+
+def query_until_now(query: Query) -> bool:
+    """One period that ends now: enrolment is then the state as of now."""
+    return query.grain in (None, "all") and query.end is None
+
+
+def enrolled_at_end(ctx: Context, periods: ir.Table, now: bool) -> ir.Table:
+    """(slot, ts, learner, account_id, course_id), once per period and pair enrolled in the
+    course and not withdrawn at the period's end: the pair's latest enrolment or withdrawal
+    before it is an enrolment."""
+    enrolments = course_events(ctx, "enrolled").mutate(withdrawn=False)
+    status = enrolments.union(course_events(ctx, "withdrawn").mutate(withdrawn=True))
+    # Each enrolment lasts until the pair's next enrolment or withdrawal (so the spans of a
+    # pair never overlap); at the same instant, the withdrawal comes second and ends it.
+    following = ibis.window(group_by=["learner", "course_id"], order_by=["ts", "withdrawn"])
+    spans = status.mutate(until=status.ts.lead().over(following))
+    spans = spans.filter(~spans.withdrawn).select(
+        "learner", "account_id", "course_id", since=spans.ts, until=spans.until
+    )
+    if now:
+        joined = periods.cross_join(spans.filter(spans.until.isnull()))
+    else:
+        joined = periods.join(
+            spans,
+            [spans.since < periods.end, spans.until.isnull() | (spans.until >= periods.end)],
+        )
+    return joined.select("slot", "ts", "learner", "account_id", "course_id")
+
+
+@kpi("learners_by_country", "active learners per country (the contact's, else the account's; "
+     "ISO 3166-1 alpha-2), with their learning-activity statements in a `statements` column",
+     "learners", grain="all")  # fmt: skip
+def learners_by_country(ctx: Context, query: Query) -> ir.Table:
+    return ctx.finish(
+        learning_activity(ctx),
+        always_by(query, ("country",)),
+        "learners_by_country",
+        lambda t: t.learner.nunique(),
+        extra={"statements": lambda t: t.count()},
+    )
+
+
+@kpi("learning_time_heatmap", "learning-activity statements by weekday (1 = Monday to 7) by "
+     "hour (0-23), in the learner's own time zone when known, else the organisation's",
+     "statements", grain="all", dimensions=HEATMAP_DIMENSIONS)  # fmt: skip
+def learning_time_heatmap(ctx: Context, query: Query) -> ir.Table:
+    rows = learning_activity(ctx)
+    contacts = ctx.table("contacts")
+    zones = contacts.select(zone_of=contacts.id, zone=contacts.timezone)
+    joined = rows.left_join(zones, rows.learner == zones.zone_of)
+    local = local_time(joined.ts, joined.zone.fill_null(ctx.organisation["timezone"]))
+    facts = joined.select(*rows.columns, weekday=local.day_of_week.index() + 1, hour=local.hour())
+    query = always_by(query, ("weekday", "hour"))
+    return ctx.finish(
+        facts, query, "learning_time_heatmap", lambda t: t.count(), dims=HEATMAP_DIMENSIONS
+    )

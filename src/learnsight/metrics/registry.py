@@ -62,6 +62,12 @@ def kpi(
 
 def all_kpis() -> dict[str, KPI]:
     """Every KPI, the modules that define them imported on first use."""
-    from learnsight.metrics import programme  # noqa: F401  (registers its KPIs)
+    from learnsight.metrics import (
+        business,  # noqa: F401  (with its tickets and adoption modules)
+        cohorts,  # noqa: F401
+        content,  # noqa: F401
+        programme,  # noqa: F401  (registers its KPIs)
+        surveys,  # noqa: F401
+    )
 
     return REGISTRY
