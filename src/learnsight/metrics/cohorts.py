@@ -19,6 +19,7 @@ import ibis.expr.types as ir
 import pytz
 
 from learnsight.metrics.context import LEARNER_DIMENSIONS, Context, ratio
+from learnsight.metrics.periods import bucket_start
 from learnsight.metrics.query import GRAIN_UNITS, Query, QueryError
 from learnsight.metrics.registry import Param, kpi
 
@@ -44,19 +45,6 @@ def horizon(ctx: Context) -> date:
     """The first day not yet observed: tomorrow, in the organisation's time zone."""
     today = datetime.now(pytz.timezone(ctx.organisation["timezone"])).date()
     return today + timedelta(days=1)
-
-
-def period_start(day: date, grain: str) -> date:
-    """The first day of the day's period (weeks start on Monday), as the engine truncates."""
-    if grain == "week":
-        return day - timedelta(days=day.weekday())
-    if grain == "month":
-        return day.replace(day=1)
-    if grain == "quarter":
-        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
-    if grain == "year":
-        return day.replace(month=1, day=1)
-    return day
 
 
 def periods_between(start: ir.DateValue, end: ir.DateValue, grain: str) -> ir.IntegerValue:
@@ -129,7 +117,7 @@ def retention(ctx: Context, query: Query, name: str, churn: bool) -> ir.Table:
         )
     # Every learner's day `window` is observed iff they started `window` days before the horizon.
     last_mature_day = ibis.date((end - timedelta(days=window + 1)).isoformat())
-    closed_before = ibis.date(period_start(end, grain).isoformat())
+    closed_before = ibis.date(bucket_start(end, grain).isoformat())
 
     def measure(t: ir.Table) -> ir.Value:
         mature = t.first_day.max() <= last_mature_day
@@ -163,7 +151,7 @@ def retention_matrix(ctx: Context, query: Query) -> ir.Table:
         raise QueryError("grain: retention_matrix needs periods (day, week, month, quarter, year)")
     unit = GRAIN_UNITS[grain]
     # Only finished periods: the one holding the horizon is still filling up.
-    unfinished = period_start(horizon(ctx), grain)
+    unfinished = bucket_start(horizon(ctx), grain)
     rows = learning_activity(ctx, unfinished)
     # One pass over the statements: each learner's active periods, then the learners from
     # those (the earliest period's first activity is the first activity; last_ts goes unused).
