@@ -20,8 +20,8 @@ install: .venv/.installed
 
 demo: install
 	$(UV) run learnsight demo --data $(DATA)
-	@echo "Credentials for HTTP Basic auth on the xAPI endpoint:"
-	$(UV) run learnsight credentials create --name demo --data $(DATA)
+	@echo "Credentials for HTTP Basic auth on the xAPI endpoint and /api/v1:"
+	$(UV) run learnsight credentials create --name demo --scopes all api/read api/write --data $(DATA)
 	$(UV) run learnsight serve --data $(DATA) --port $(PORT)
 
 lint: install
