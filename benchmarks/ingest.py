@@ -24,25 +24,20 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime
-import multiprocessing
 import os
-import platform
 import random
 import resource
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import duckdb
 import orjson
 
-from learnsight import __version__
+from _report import in_child, machine_header, note, print_table
 from learnsight.config import Settings
 from learnsight.db import Database
 from learnsight.ingest.kinds import KINDS
@@ -61,9 +56,6 @@ EVENTS = [
 PLANS = ["free", "starter", "pro", "enterprise"]
 BROWSERS = ["Chrome", "Firefox", "Safari", "Edge"]
 YEAR_START = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
-
-Job = TypeVar("Job")
-Result = TypeVar("Result")
 
 
 @dataclass(frozen=True)
@@ -175,13 +167,6 @@ def run_ceiling(job: tuple[Path, Path, str]) -> Timed:
     return Timed(seconds, peak_mb(), f"{row[0] if row else 0:,} rows in the table")
 
 
-def in_child(function: Callable[[Job], Result], job: Job) -> Result:
-    """Run function(job) in a fresh process, so each measurement starts from the same state."""
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        return pool.submit(function, job).result()
-
-
 # --- report ------------------------------------------------------------------------------------
 
 
@@ -193,37 +178,17 @@ class Row:
     detail: str = ""
 
 
-def note(message: str) -> None:
-    """Progress, on stderr, so that stdout holds only the figures."""
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def print_table(rows: list[Row], header: list[str]) -> None:
-    titles = Row("measurement", "result", "target", "detail")
-    widths = [
-        max(len(getattr(r, f)) for r in [titles, *rows]) for f in ("name", "figure", "target")
-    ]
-    print("\n".join(header))
-    for row in [titles, *rows]:
-        cells = (row.name, row.figure, row.target)
-        print("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)), row.detail)
-
-
 def environment_header(options: Options, size_mb: float) -> list[str]:
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")), platform.processor(),
-    )  # fmt: skip
-    mode = "quick" if options.quick else "full"
-    return [
-        f"Learnsight {__version__} ingest benchmark ({mode} run, {datetime.date.today()})",
-        f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, DuckDB "
-        f"{duckdb.__version__}; memory_limit {options.memory_limit}; "
-        f"CSV of {options.rows:,} product events, {size_mb:,.0f} MB",
-        f"load average (1 min) at start {options.load_at_start:.2f}, at end "
-        f"{os.getloadavg()[0]:.2f} (other work on the machine skews the figures)",
-        "",
-    ]
+    setup = (
+        f"memory_limit {options.memory_limit}; CSV of {options.rows:,} product events, "
+        f"{size_mb:,.0f} MB"
+    )
+    return machine_header("ingest benchmark", options.quick, setup, options.load_at_start)
+
+
+def table_cells(rows: list[Row]) -> list[tuple[str, ...]]:
+    titles = Row("measurement", "result", "target", "detail")
+    return [(r.name, r.figure, r.target, r.detail) for r in [titles, *rows]]
 
 
 def rate(rows: int, timed: Timed) -> str:
@@ -288,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
             size_mb = run(options, Path(tmp), rows)
         finally:
             if rows:
-                print_table(rows, environment_header(options, size_mb))
+                print_table(environment_header(options, size_mb), table_cells(rows))
     note(f"done in {time.perf_counter() - began:.0f} s")
     return 0
 

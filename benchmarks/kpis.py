@@ -26,7 +26,6 @@ import argparse
 import datetime
 import math
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -39,7 +38,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from learnsight import __version__
+from _report import machine_header, note, print_table
 from learnsight.config import Settings
 from learnsight.metrics.context import Context
 from learnsight.metrics.engines import duckdb_context
@@ -95,11 +94,6 @@ def parse_options(argv: list[str] | None) -> Options:
         args.data, accounts, args.seed, max(1, runs), args.cache_dir, args.feature, args.quick,
         os.getloadavg()[0],
     )  # fmt: skip
-
-
-def note(message: str) -> None:
-    """Progress, on stderr, so that stdout holds only the figures."""
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 # --- the data directory ------------------------------------------------------------------------
@@ -479,31 +473,18 @@ def milliseconds(seconds: float) -> str:
     return f"{seconds * 1000:,.1f} ms"
 
 
-def print_table(rows: list[Row], header: list[str]) -> None:
+def table_cells(rows: list[Row]) -> list[tuple[str, ...]]:
     titles = Row("KPI", "learnsight", "pandas", "ratio", "equal", "detail / target")
-    fields = ("name", "ours", "pandas", "ratio", "equal")
-    widths = [max(len(getattr(r, f)) for r in [titles, *rows]) for f in fields]
-    print("\n".join(header))
-    for row in [titles, *rows]:
-        cells = [getattr(row, f) for f in fields]
-        print("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)), row.detail)
+    return [(r.name, r.ours, r.pandas, r.ratio, r.equal, r.detail) for r in [titles, *rows]]
 
 
 def environment_header(options: Options, data: Path, statements: int) -> list[str]:
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")), platform.processor(),
-    )  # fmt: skip
-    mode = "quick" if options.quick else "full"
-    return [
-        f"Learnsight {__version__} KPI benchmark ({mode} run, {datetime.date.today()})",
-        f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, DuckDB "
-        f"{duckdb.__version__}; data {data} ({statements:,} statements); best of {options.runs}",
-        f"load average (1 min) at start {options.load_at_start:.2f}, at end "
-        f"{os.getloadavg()[0]:.2f} (other work on the machine skews the figures); peak RSS of "
-        f"the process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB",
-        "",
-    ]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    setup = (
+        f"data {data} ({statements:,} statements); best of {options.runs}; "
+        f"peak RSS of the process {peak:,.0f} MB"
+    )
+    return machine_header("KPI benchmark", options.quick, setup, options.load_at_start)
 
 
 def run(options: Options, data: Path, rows: list[Row]) -> list[str]:
@@ -618,7 +599,7 @@ def main(argv: list[str] | None = None) -> int:
     data = demo_directory(options)
     rows: list[Row] = []
     header = run(options, data, rows)
-    print_table(rows, header)
+    print_table(header, table_cells(rows))
     note(f"done in {time.perf_counter() - began:.0f} s")
     return 0
 

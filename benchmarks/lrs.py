@@ -27,12 +27,9 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
-import datetime
 import gzip
 import http.client
-import multiprocessing
 import os
-import platform
 import random
 import secrets
 import shutil
@@ -46,17 +43,16 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
 import duckdb
 import orjson
 
-from learnsight import __version__
+from _report import in_child, machine_header, note, print_table
 from learnsight.config import Settings
 from learnsight.db import Database
 from learnsight.xapi.store import StatementStore
@@ -72,9 +68,6 @@ CEILING_BATCH = 1000
 TARGET_INGEST = 40_000  # statements/s at batch 1,000
 TARGET_GET_P50_MS = 10.0
 TARGET_MEMORY_MB = 500.0
-
-Job = TypeVar("Job")
-Result = TypeVar("Result")
 
 
 # --- options -----------------------------------------------------------------------------------
@@ -302,13 +295,6 @@ def filter_queries(requests: int, seed: int = 20240601) -> dict[str, list[str]]:
     }
 
 
-def in_child(function: Callable[[Job], Result], job: Job) -> Result:
-    """Run function(job) in a fresh process of its own and return its result."""
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        return pool.submit(function, job).result()
-
-
 # --- servers -----------------------------------------------------------------------------------
 
 
@@ -330,11 +316,6 @@ class Server:
         stat = Path(f"/proc/{self.process.pid}/stat").read_text()
         fields = stat.rpartition(")")[2].split()  # fields 3.. of proc(5); utime, stime: 14, 15
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def note(message: str) -> None:
-    """Progress, on stderr, so that stdout holds only the figures."""
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def free_port() -> int:
@@ -511,6 +492,11 @@ class Row:
     detail: str = ""
 
 
+def table_cells(rows: list[Row]) -> list[tuple[str, ...]]:
+    titles = Row("measurement", "result", "target", "detail")
+    return [(r.name, r.figure, r.target, r.detail) for r in [titles, *rows]]
+
+
 def per_second(rate: float) -> str:
     return f"{rate:,.0f} st/s"
 
@@ -529,29 +515,9 @@ def emit(rows: list[Row], row: Row) -> None:
     note(f"{row.name}: {row.figure}  {row.target}  {row.detail}")
 
 
-def print_table(rows: list[Row], header: list[str]) -> None:
-    widths = [max(len(getattr(r, f)) for r in rows) for f in ("name", "figure", "target")]
-    print("\n".join(header))
-    titles = Row("measurement", "result", "target", "detail")
-    for row in [titles, *rows]:
-        cells = (row.name, row.figure, row.target)
-        print("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)), row.detail)
-
-
 def environment_header(options: Options) -> list[str]:
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")), platform.processor(),
-    )  # fmt: skip
-    mode = "quick" if options.quick else "full"
-    return [
-        f"Learnsight {__version__} LRS benchmark ({mode} run, {datetime.date.today()})",
-        f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
-        f"DuckDB {duckdb.__version__}; server and client each one process, loopback HTTP/1.1",
-        f"load average (1 min) at start {options.load_at_start:.2f}, at end "
-        f"{os.getloadavg()[0]:.2f} (other work on the machine skews the figures)",
-        "",
-    ]
+    setup = "server and client each one process, loopback HTTP/1.1"
+    return machine_header("LRS benchmark", options.quick, setup, options.load_at_start)
 
 
 # --- measurements ------------------------------------------------------------------------------
@@ -800,7 +766,7 @@ def main(argv: list[str] | None = None) -> int:
             run(options, Path(tmp), rows)
         finally:
             if rows:
-                print_table(rows, environment_header(options))
+                print_table(environment_header(options), table_cells(rows))
     note(f"done in {time.perf_counter() - began:.0f} s")
     if options.py_spy is not None:
         for path in sorted(options.py_spy.glob("*.txt")):
