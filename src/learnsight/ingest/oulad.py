@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -162,34 +162,36 @@ def presentation_of(module: str, code: str, presentations: dict[str, Presentatio
 
 
 def read_materials(file: CsvFile, presentations: dict[str, Presentation]) -> dict[int, Material]:
-    found: dict[int, Material] = {}
-    for line, (site, module, code, activity_type) in file.rows():
-        try:
-            presentation = presentation_of(module, code, presentations)
-            number = whole_number(site, "id_site")
-            if number in found:
-                raise BadValue("id_site", site, "appears twice")
-        except BadValue as bad:
-            file.reject(line, bad)
-            continue
-        found[number] = Material(number, presentation, activity_type)
-    return found
+    return read_items(file, presentations, "id_site", Material)
 
 
 def read_assessments(
     file: CsvFile, presentations: dict[str, Presentation]
 ) -> dict[int, Assessment]:
-    found: dict[int, Assessment] = {}
-    for line, (assessment_id, module, code, assessment_type) in file.rows():
+    return read_items(file, presentations, "id_assessment", Assessment)
+
+
+Item = TypeVar("Item", Material, Assessment)
+
+
+def read_items(
+    file: CsvFile,
+    presentations: dict[str, Presentation],
+    id_column: str,
+    make: Callable[[int, Presentation, str], Item],
+) -> dict[int, Item]:
+    """Rows of (id, module, presentation, type), each id once, as materials or assessments."""
+    found: dict[int, Item] = {}
+    for line, (item_id, module, code, item_type) in file.rows():
         try:
             presentation = presentation_of(module, code, presentations)
-            number = whole_number(assessment_id, "id_assessment")
+            number = whole_number(item_id, id_column)
             if number in found:
-                raise BadValue("id_assessment", assessment_id, "appears twice")
+                raise BadValue(id_column, item_id, "appears twice")
         except BadValue as bad:
             file.reject(line, bad)
             continue
-        found[number] = Assessment(number, presentation, assessment_type)
+        found[number] = make(number, presentation, item_type)
     return found
 
 
