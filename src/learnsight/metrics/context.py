@@ -133,10 +133,7 @@ class Context:
         period (when a grain is asked) and the query's dimensions; `extra` measures become
         columns after the value."""
         self.check_dimensions(query, dims)
-        if query.start is not None:
-            facts = facts.filter(facts[time] >= ibis.timestamp(query.start.isoformat()))
-        if query.end is not None:
-            facts = facts.filter(facts[time] < ibis.timestamp(query.end.isoformat()))
+        facts = in_period(facts, query, time)
         wanted = list(dict.fromkeys([*query.by, *query.filters]))
         facts = self.with_dimensions(facts, wanted)
         for dim, values in query.filters.items():
@@ -155,6 +152,16 @@ class Context:
         for dim in (*query.by, *query.filters):
             if dim not in dims:
                 raise QueryError(f"dimension {dim!r}: this KPI splits by {', '.join(dims)}")
+
+
+def in_period(rows: ir.Table, query: Query, time: str = "ts") -> ir.Table:
+    """Rows whose `time` is from the query's `from` to its `to`, in the organisation's time
+    zone (the session's)."""
+    if query.start is not None:
+        rows = rows.filter(rows[time] >= ibis.timestamp(query.start.isoformat()))
+    if query.end is not None:
+        rows = rows.filter(rows[time] < ibis.timestamp(query.end.isoformat()))
+    return rows
 
 
 def ratio(numerator: ir.NumericValue, denominator: ir.NumericValue) -> ir.Value:

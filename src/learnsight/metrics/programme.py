@@ -14,7 +14,7 @@ from dataclasses import replace
 import ibis
 import ibis.expr.types as ir
 
-from learnsight.metrics.context import LEARNER_DIMENSIONS, Context, ratio
+from learnsight.metrics.context import LEARNER_DIMENSIONS, Context, in_period, ratio
 from learnsight.metrics.engines import local_time
 from learnsight.metrics.query import GRAIN_UNITS, Query
 from learnsight.metrics.registry import kpi
@@ -52,15 +52,6 @@ def learning_activity(ctx: Context) -> ir.Table:
 def always_by(query: Query, dims: tuple[str, ...]) -> Query:
     """The query split also by the dimensions a KPI always has in its rows, after the asked."""
     return replace(query, by=(*query.by, *(dim for dim in dims if dim not in query.by)))
-
-
-def in_period(rows: ir.Table, query: Query) -> ir.Table:
-    """Rows (column ts) from the query's `from` to its `to`, in the organisation's time zone."""
-    if query.start is not None:
-        rows = rows.filter(rows.ts >= ibis.timestamp(query.start.isoformat()))
-    if query.end is not None:
-        rows = rows.filter(rows.ts < ibis.timestamp(query.end.isoformat()))
-    return rows
 
 
 @kpi("enrollments", "learners who enrolled in a course in the period", "learners")
