@@ -51,10 +51,14 @@ class Database:
             self._local.cursor = cursor
         return cursor
 
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """A connection of its own, for a session with its own settings; the caller keeps it."""
+        return self._con.cursor()
+
     @contextmanager
     def scratch(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection of its own, for work in TEMP tables that vanish when it closes."""
-        cursor = self._con.cursor()
+        cursor = self.connect()
         try:
             yield cursor
         finally:

@@ -27,10 +27,12 @@ def duckdb_context(db: Database, data: Path) -> Context:
     """A Context on the data directory's DuckDB, one Ibis backend per thread (costly to make)."""
     backend = getattr(_local, "backend", None)
     if backend is None or getattr(_local, "db", None) is not db:
-        backend = ibis.duckdb.from_connection(db.read())
+        # A connection of its own: its session time zone must not reach the LRS's readers.
+        _local.session = db.connect()
+        backend = ibis.duckdb.from_connection(_local.session)
         _local.backend, _local.db = backend, db
     organisation = organisation_settings(db)
-    db.read().execute("SET TimeZone = ?", [organisation["timezone"]])
+    _local.session.execute("SET TimeZone = ?", [organisation["timezone"]])
     return Context(backend, organisation, load_config(data / CONFIG_FILE))
 
 
