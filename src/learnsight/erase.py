@@ -22,6 +22,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
+from learnsight.derived_tables import drop_derived
 from learnsight.errors import LearnsightError
 from learnsight.identity import ERASED_HOME_PAGE, ERASED_PREFIX, resolve_in
 from learnsight.services import Services
@@ -105,6 +106,7 @@ def erase(services: Services, email: str) -> EraseSummary:
         resolve_in(cur)  # identities as of now: contacts or statements may be new
         person = Person(address, digest(cur, address))
         summary = erase_person(cur, person)
+        drop_derived(cur)  # rebuilt without the person on next use
         cur.execute(
             "INSERT INTO audit_log VALUES (now(), 'erase', ?, ?)",
             [summary.subject, orjson.dumps(summary.counts()).decode()],

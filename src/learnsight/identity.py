@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 
 from learnsight.db import Database
+from learnsight.derived_tables import mark_changed
 from learnsight.errors import LearnsightError
 
 SOURCES = ("xapi", "ticket", "survey", "event")
@@ -97,6 +98,7 @@ def resolve_in(cur: duckdb.DuckDBPyConnection) -> ResolveSummary:
     changed = count_of(cur.execute(INSERT_CHANGED_SQL))
     updated = count_of(cur.execute(UPDATE_STATEMENTS_SQL))
     updated += count_of(cur.execute(CLEAR_STATEMENTS_SQL))
+    mark_changed(cur, *(["identities"] if changed else []), *(["statements"] if updated else []))
     for table in TEMP_TABLES:
         cur.execute(f"DROP TABLE {table}")
     # Statements are written under the same lock: every one up to this seq is resolved now.

@@ -15,6 +15,7 @@ import orjson
 import pytz
 
 from learnsight.db import Database
+from learnsight.derived_tables import mark_changed
 from learnsight.errors import LearnsightError
 
 
@@ -84,4 +85,5 @@ def set_organisation_setting(db: Database, name: str, text: str) -> Any:
             "INSERT OR REPLACE INTO organisation VALUES (?, ?)",
             [name, orjson.dumps(value).decode()],
         )
+        mark_changed(cur, name)  # the time zone places facts in days
     return value

@@ -15,6 +15,7 @@ import orjson
 import pyarrow as pa
 
 from learnsight.db import Database
+from learnsight.derived_tables import mark_changed
 from learnsight.xapi import verbs
 
 COURSE = "course"
@@ -62,9 +63,12 @@ def sync_catalog_from_activities(db: Database) -> int:
         )
         cur.register("found_activities", found)
         try:
-            return fill_catalog(cur)
+            filled = fill_catalog(cur)
         finally:
             cur.unregister("found_activities")
+        if filled:
+            mark_changed(cur, "catalog")
+        return filled
 
 
 def fill_catalog(cur: Any) -> int:

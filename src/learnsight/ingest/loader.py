@@ -19,6 +19,7 @@ from typing import TypeVar
 import duckdb
 
 from learnsight.db import Database
+from learnsight.derived_tables import mark_changed
 from learnsight.ingest.kinds import Kind
 from learnsight.ingest.mapping import Mapping, MappingError, Source, default_mapping
 from learnsight.ingest.rules import (
@@ -90,6 +91,8 @@ def import_rows(
         try:
             with db.write(cursor) as writer:
                 run(writer, lambda: plan.upsert(writer, result), "storing", progress)
+                if result.inserted or result.updated:
+                    mark_changed(writer, kind.table)
                 if options.dry_run or (options.strict and result.rejected):
                     raise RolledBack
                 if options.history:

@@ -24,6 +24,7 @@ import duckdb
 import pyarrow as pa
 
 from learnsight.db import Database
+from learnsight.derived_tables import mark_changed
 from learnsight.ingest.catalog_sync import COURSE, ITEM, sync_catalog_from_activities
 from learnsight.ingest.oulad_files import (
     BadValue,
@@ -117,6 +118,7 @@ def import_oulad(
     enrolments = list(read_enrolments(files["studentRegistration"], presentations, learners))
     with services.db.write() as cur:
         write_catalog(cur, presentations, materials, assessments)
+        mark_changed(cur, "catalog")
         write_contacts(cur, learners)
     counter.advance(result.read)  # the rows read so far: their statements follow at once
     sink, maker = StatementSink(services, result), StatementMaker()

@@ -21,6 +21,7 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
+from learnsight.derived_tables import USAGE
 from learnsight.metrics.context import Context, ratio
 from learnsight.metrics.money import currency_or_reporting
 from learnsight.metrics.periods import overlap_days
@@ -91,7 +92,8 @@ def account_spans(ctx: Context) -> list[ir.Table]:
 
 def share(flag: str) -> Measure:
     """The share of rows whose boolean column `flag` is true (null over no rows)."""
-    return lambda t: ratio(t[flag].fill_null(False).cast("int64").sum(), t.count())
+    # A boolean's own sum counts its true values; a cast to int64 first fails on PostgreSQL.
+    return lambda t: ratio(t[flag].fill_null(False).sum(), t.count())
 
 
 def at_period_end(ctx: Context, rows: ir.Table) -> ir.Table:
@@ -204,18 +206,5 @@ def account_tickets(ctx: Context) -> ir.Table:
 
 
 def product_usage(ctx: Context) -> ir.Table:
-    """(user, account_id, event, day): product events with their user (the resolved contact,
-    else the product's user id or e-mail), their account (own, else the user's) and local day."""
-    events = ctx.table("product_events")
-    ids = ctx.table("identities")
-    ids = ids.filter(ids.source == "event").select(
-        event_identity="identity", id_contact="contact_id", id_account="account_id"
-    )
-    identity = events.user_id.fill_null(events.email)
-    joined = events.left_join(ids, identity == ids.event_identity)
-    return joined.select(
-        user=joined.id_contact.fill_null(joined.user_id.fill_null(joined.email)),
-        account_id=joined.account_id.fill_null(joined.id_account),
-        event=joined.event,
-        day=joined.timestamp.date(),
-    )
+    """(user, account_id, event, day): product usage, kept by metrics.facts."""
+    return ctx.table(USAGE.table)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from learnsight.metrics.context import LEARNER_DIMENSIONS, Context, ratio
+from learnsight.metrics.context import LEARNER_DIMENSIONS, Context, distinct_where, ratio
 from learnsight.metrics.programme import always_by
 from learnsight.metrics.query import Query, QueryError
 from learnsight.metrics.registry import Param, kpi
@@ -47,9 +47,9 @@ def content_popularity(ctx: Context, query: Query) -> ir.Table:
         facts,
         always_by(query, ("item",)),
         "content_popularity",
-        lambda t: t.learner.nunique(where=t.viewed),
+        lambda t: distinct_where(t.learner, t.viewed),
         dims=ITEM_DIMENSIONS,
-        extra={"completions": lambda t: t.learner.nunique(where=t.completed)},
+        extra={"completions": lambda t: distinct_where(t.learner, t.completed)},
     )
 
 
@@ -66,7 +66,7 @@ def dropoff_by_content_type(ctx: Context, query: Query) -> ir.Table:
 
     def share(t: ir.Table) -> ir.Value:
         pair = t.learner.concat("\x1f", t.item)
-        return ratio(pair.nunique(where=~t.finished), pair.nunique())
+        return ratio(distinct_where(pair, ~t.finished), pair.nunique())
 
     query = always_by(query, ("content_type",))
     return ctx.finish(facts, query, "dropoff_by_content_type", share, dims=ITEM_DIMENSIONS)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ibis
 import ibis.expr.types as ir
-import pyarrow as pa
 
 from learnsight.metrics.context import Context
 
@@ -35,7 +34,7 @@ def rate_table(ctx: Context, days: ir.Table) -> ir.Table:
         fx, (latest.currency == fx.fx_currency) & (latest.fx_date == fx.fx_date)
     ).select("currency", "on", "rate")
     dated = dated.filter(dated.currency != reporting)
-    own = days.cross_join(ibis.memtable(pa.table({"currency": [reporting], "rate": [1.0]})))
+    own = days.mutate(currency=ibis.literal(reporting), rate=ibis.literal(1.0))
     return ibis.union(*(t.select("currency", "on", "rate").cast(RATES) for t in (dated, own)))
 
 

@@ -3,7 +3,8 @@
 `ctx.finish` buckets events by their own timestamp; an account-level ratio instead needs every
 period of the range, with its first day and the day after its last, so that accounts can be
 tested against both ends. The calendar is computed here in Python and handed to the engine as a
-small in-memory table, which every Ibis engine accepts.
+small table of literals (no engine round trip, and the same SQL for the same periods, so
+that compiled queries can be reused).
 
 A period is labelled by the first day of its bucket (as `finish` labels it) but clipped to the
 query's range: with `from=2024-01-15` and a monthly grain, January's period runs 15-31 January.
@@ -11,13 +12,13 @@ query's range: with `from=2024-01-15` and a monthly grain, January's period runs
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
-import pyarrow as pa
 
 from learnsight.metrics.query import Query
 
@@ -76,15 +77,7 @@ def calendar(query: Query, first: date | None, last: date | None) -> Calendar:
     start = query.start or first
     end = query.end or (last + ONE_DAY if last else None)
     rows = list(periods(query.grain or "month", start, end)) if start and end else []
-    table = ibis.memtable(
-        pa.table(
-            {
-                "period": pa.array([row[0] for row in rows], pa.date32()),
-                "period_start": pa.array([row[1] for row in rows], pa.date32()),
-                "period_end": pa.array([row[2] for row in rows], pa.date32()),
-            }
-        )
-    )
+    table = date_table(("period", "period_start", "period_end"), rows)
     return Calendar(table, rows[0][1] if rows else None, rows[-1][2] if rows else None)
 
 
@@ -96,17 +89,16 @@ def months_between(first: date | None, end: date | None) -> ir.Table:
         starts.append(month)
         month = next_bucket(month, "month")
     ends = [next_bucket(month, "month") for month in starts]
-    return ibis.memtable(
-        pa.table(
-            {
-                "month_start": pa.array(starts, pa.date32()),
-                "month_end": pa.array(ends, pa.date32()),
-                "month_days": pa.array(
-                    [(e - s).days for s, e in zip(starts, ends, strict=True)], pa.int64()
-                ),
-            }
-        )
-    )
+    months = date_table(("month_start", "month_end"), list(zip(starts, ends, strict=True)))
+    return months.mutate(month_days=months.month_end.delta(months.month_start, unit="day"))
+
+
+def date_table(columns: tuple[str, ...], rows: Sequence[tuple[date, ...]]) -> ir.Table:
+    """A table of date columns from literals: equal rows give equal expressions (and SQL)."""
+    kind = dt.Array(dt.Struct(dict.fromkeys(columns, dt.date)))
+    structs = [dict(zip(columns, row, strict=True)) for row in rows]
+    unpacked = ibis.literal(structs, type=kind).unnest().name("row").as_table()
+    return unpacked.select(**{column: unpacked.row[column] for column in columns})
 
 
 def span(table: ir.Table, day: str) -> ir.Table:

@@ -14,8 +14,14 @@ from dataclasses import replace
 import ibis
 import ibis.expr.types as ir
 
-from learnsight.metrics.context import LEARNER_DIMENSIONS, Context, in_period, ratio
-from learnsight.metrics.engines import local_time
+from learnsight.metrics.builtins import local_time
+from learnsight.metrics.context import (
+    LEARNER_DIMENSIONS,
+    Context,
+    distinct_where,
+    in_period,
+    ratio,
+)
 from learnsight.metrics.query import GRAIN_UNITS, Query
 from learnsight.metrics.registry import kpi
 
@@ -86,7 +92,7 @@ def completion_rate(ctx: Context, query: Query) -> ir.Table:
 
     def share(t: ir.Table) -> ir.Value:
         pair = learner_course(t)
-        return ratio(pair.nunique(where=t.completed), pair.nunique())
+        return ratio(distinct_where(pair, t.completed), pair.nunique())
 
     return ctx.finish(facts, query, "completion_rate", share)
 
@@ -115,7 +121,7 @@ def engagement_rate(ctx: Context, query: Query) -> ir.Table:
     )
 
     def share(t: ir.Table) -> ir.Value:
-        return ratio(t.learner.nunique(where=t.active), t.learner.nunique())
+        return ratio(distinct_where(t.learner, t.active), t.learner.nunique())
 
     # The period is applied above (activity in it, enrolment as of its end); `ts` is the
     # period's first day, so that `finish` buckets each row into its own period.

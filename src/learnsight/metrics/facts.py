@@ -1,0 +1,92 @@
+"""Facts: the relations most KPIs start from, kept as tables instead of recomputed per query.
+
+- `learning_facts`: every counted statement with its learner, account, course and local day.
+- `usage_facts`: product usage, one row per user, account, event and local day.
+
+Deriving them (a statement's course through the catalog, a product event's person through the
+identities, and for both the day in the organisation's time zone, a conversion per row) was most
+of a KPI's time on millions of records. Each is an Ibis expression, rebuilt when an input
+changed (learnsight.derived_tables says when); every KPI context calls `ensure_fresh` first, so
+a KPI never reads facts older than the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from learnsight.db import Database
+from learnsight.derived_tables import LEARNING, USAGE, Derived, mark_built, stale
+from learnsight.metrics.builtins import local_time
+from learnsight.xapi.statements import VOIDED_VERB
+from learnsight.xapi.verbs import COURSE_TYPE
+
+Table = Callable[[str], ir.Table]  # a table of the engine, by name
+
+
+def learning_relation(table: Table, zone: str) -> ir.Table:
+    """One row per counted statement (neither voided nor voiding): who (learner, account),
+    what (course, item), when (ts, and day: its date in the time zone `zone`)."""
+    statements, catalog = table("statements"), table("catalog")
+    s = statements.filter(~statements.voided, statements.verb_id != VOIDED_VERB)
+    course_ids = catalog.filter(catalog.kind == "course").id
+    is_course = (s.activity_type == COURSE_TYPE) | s.object_id.isin(course_ids)
+    parent = s.context_parent_ids[0]
+    grouping = s.context_grouping_ids[0]
+    return s.select(
+        ts=s.timestamp,
+        day=local_time(s.timestamp, ibis.literal(zone)).date(),
+        learner=s.contact_id.fill_null(s.actor_key),
+        account_id=s.account_id,
+        course_id=ibis.cases(
+            (is_course, s.object_id),
+            (parent.isin(course_ids), parent),
+            (grouping.isin(course_ids), grouping),
+            else_=parent.fill_null(grouping),
+        ),
+        item_id=s.object_id,
+        verb_id=s.verb_id,
+        registration=s.registration,
+        score_scaled=s.result_score_scaled,
+        success=s.result_success,
+    )
+
+
+def usage_relation(table: Table, zone: str) -> ir.Table:
+    """(user, account_id, event, day), once per user, event and local day: the user is the
+    resolved contact, else the product's user id or e-mail; the account the event's own, else
+    the user's."""
+    events, ids = table("product_events"), table("identities")
+    ids = ids.filter(ids.source == "event").select(
+        event_identity="identity", id_contact="contact_id", id_account="account_id"
+    )
+    identity = events.user_id.fill_null(events.email)
+    joined = events.left_join(ids, identity == ids.event_identity)
+    return joined.select(
+        user=joined.id_contact.fill_null(identity),
+        account_id=joined.account_id.fill_null(joined.id_account),
+        event=joined.event,
+        day=local_time(joined.timestamp, ibis.literal(zone)).date(),
+    ).distinct()
+
+
+BUILDERS: dict[Derived, Callable[[Table, str], ir.Table]] = {
+    LEARNING: learning_relation,
+    USAGE: usage_relation,
+}
+
+
+def ensure_fresh(db: Database, backend: Any, zone: str) -> None:
+    """Rebuild the stale facts, under the write lock (a concurrent reader that found them stale
+    too finds them fresh once it holds the lock)."""
+    if not stale(db.read()):
+        return
+    with db.write() as cur:
+        for derived in stale(cur):
+            relation = BUILDERS[derived](backend.table, zone)
+            # Ibis writes the SELECT; the writer builds the table, in its transaction.
+            cur.execute(f"CREATE OR REPLACE TABLE {derived.table} AS {backend.compile(relation)}")
+            mark_built(cur, derived)
