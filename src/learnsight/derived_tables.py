@@ -53,8 +53,8 @@ STALE_SQL = """SELECT
 
 def stale(cur: duckdb.DuckDBPyConnection) -> list[Derived]:
     """The derived tables to rebuild before use."""
-    row = cur.execute(STALE_SQL, [LEARNING.built_key, USAGE.built_key]).fetchone()
-    assert row is not None
+    # fetchall: a result left open would hold the caller's cursor.
+    (row,) = cur.execute(STALE_SQL, [LEARNING.built_key, USAGE.built_key]).fetchall()
     return [derived for derived, is_stale in zip(ALL_DERIVED, row, strict=True) if is_stale]
 
 

@@ -334,6 +334,15 @@ def test_retention_matrix_other_grains(kpis: Any) -> None:
         kpis("retention_matrix", grain="all")
 
 
+@pytest.mark.usefixtures("journeys")
+def test_retention_matrix_leaves_today_out(kpis: Any) -> None:
+    # Days: ann's cohort is Wed 2024-01-10; its last finished day is yesterday (UTC, the
+    # organisation's zone here), k = days from the cohort to yesterday. Today is not over.
+    rows = kpis("retention_matrix", grain="day", start="2024-01-10", end="2024-01-11")
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    assert max(row["k"] for row in rows) == (yesterday - date(2024, 1, 10)).days
+
+
 # --- time_to_competency ------------------------------------------------------------------------
 
 

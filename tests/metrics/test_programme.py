@@ -287,6 +287,13 @@ def test_engagement_rate(kpis: Runner) -> None:
         (FEB, A): 0.0, (FEB, B): 1.0, (FEB, C): 0.0,
         (APR, A): 0.0, (APR, B): 0.0, (APR, C): 1.0,
     }  # fmt: skip
+    # By account (Ana acme, Ben bolt, Cat none), a learner counts once whatever their courses.
+    rows = kpis("engagement_rate", by=["account"])
+    assert by_key(rows, "period", "account") == {
+        (JAN, "acme"): 1.0, (JAN, "bolt"): 1.0, (JAN, None): 1.0,
+        (FEB, "acme"): 1.0, (FEB, None): 0.0,
+        (APR, "acme"): 0.0, (APR, None): 1.0,
+    }  # fmt: skip
     # All time, as of now: Ana and Cat enrolled, both active at some point -> 1.
     assert kpis("engagement_rate", grain="all") == [{"engagement_rate": 1.0}]
     # One period from `from` to `to`: February's 1/2 again; before any enrolment (to 6 Jan,

@@ -121,9 +121,7 @@ class Context:
             facts = facts.filter(facts[dim].cast("string").isin(list(values)))
         keys = list(query.by)
         if query.grain not in (None, "all"):
-            # Learning facts carry their local day: no time-zone conversion per row.
-            day = facts.day if time == "ts" and "day" in facts.columns else facts[time].date()
-            facts = facts.mutate(period=day.truncate(GRAIN_UNITS[query.grain]))
+            facts = facts.mutate(period=local_day(facts, time).truncate(GRAIN_UNITS[query.grain]))
             keys = ["period", *keys]
         grouped = facts.group_by(keys) if keys else facts
         more = {column: m(facts) for column, m in (extra or {}).items()}
@@ -134,6 +132,15 @@ class Context:
         for dim in (*query.by, *query.filters):
             if dim not in dims:
                 raise QueryError(f"dimension {dim!r}: this KPI splits by {', '.join(dims)}")
+
+
+def local_day(facts: ir.Table, time: str) -> ir.DateValue:
+    """The day of each row's `time`, in the organisation's time zone: a date column is its own
+    day; learning facts carry the day of their `ts` (no time-zone conversion per row)."""
+    moment = facts[time]
+    if moment.type().is_date():
+        return moment
+    return facts.day if time == "ts" and "day" in facts.columns else moment.date()
 
 
 def in_period(rows: ir.Table, query: Query, time: str = "ts") -> ir.Table:

@@ -35,6 +35,7 @@ GRAIN_STEPS = {
     "month": ibis.interval(months=1), "quarter": ibis.interval(months=3),
     "year": ibis.interval(years=1),
 }  # fmt: skip
+STILL = ibis.timestamp("9999-12-31T00:00:00")  # the end of a span still open
 
 
 def learner_course(t: ir.Table) -> ir.StringValue:
@@ -109,11 +110,12 @@ def active_learners(ctx: Context, query: Query) -> ir.Table:
      "share")  # fmt: skip
 def engagement_rate(ctx: Context, query: Query) -> ir.Table:
     rows = in_period(ctx.learning, query)
-    rows = rows.mutate(slot=period_start(rows.ts, query))
-    enrolled = enrolled_at_end(ctx, period_ends(ctx, rows, query), now=query_until_now(query))
+    rows = rows.mutate(slot=period_start(rows.day, query))
     # Split or filtered by course, a learner counts as active when active in that course.
     per_course = any(dim in COURSE_DIMENSIONS for dim in (*query.by, *query.filters))
     keys = ["slot", "learner", "course_id"] if per_course else ["slot", "learner"]
+    ends = period_ends(ctx, rows, query)
+    enrolled = enrolled_at_end(ctx, ends, now=query_until_now(query), per_course=per_course)
     active = rows.filter(~rows.verb_id.isin(list(ctx.verbs["enrolled"])))
     active = active.select(*keys).distinct().mutate(active=True)
     facts = enrolled.left_join(active, keys).select(
@@ -123,35 +125,36 @@ def engagement_rate(ctx: Context, query: Query) -> ir.Table:
     def share(t: ir.Table) -> ir.Value:
         return ratio(distinct_where(t.learner, t.active), t.learner.nunique())
 
-    # The period is applied above (activity in it, enrolment as of its end); `ts` is the
+    # The period is applied above (activity in it, enrolment as of its end); `day` is the
     # period's first day, so that `finish` buckets each row into its own period.
-    return ctx.finish(facts, replace(query, start=None, end=None), "engagement_rate", share)
+    query = replace(query, start=None, end=None)
+    return ctx.finish(facts, query, "engagement_rate", share, time="day")
 
 
-def period_start(ts: ir.TimestampValue, query: Query) -> ir.Value:
-    """The start of the query's period holding `ts`; one constant for grain "all"."""
+def period_start(day: ir.DateValue, query: Query) -> ir.Value:
+    """The first day of the query's period holding `day`; one constant for grain "all"."""
     if query.grain in (None, "all"):
         return ibis.literal(0)
-    return ts.truncate(GRAIN_UNITS[query.grain])
+    return day.truncate(GRAIN_UNITS[query.grain])
 
 
 def period_ends(ctx: Context, rows: ir.Table, query: Query) -> ir.Table:
-    """Columns slot, ts (its start, local time) and end (exclusive; null: as of now) of the
-    periods that hold statements `rows` (column slot); the last one ends at the query's `to`."""
+    """Columns slot, day (its first day) and end (exclusive, a local midnight; null: as of
+    now) of the periods that hold statements `rows` (column slot); the last one ends at the
+    query's `to`."""
     end = ibis.timestamp(query.end.isoformat()) if query.end is not None else None
     if query.grain in (None, "all"):  # one period, whatever the data holds
         catalog = ctx.table("catalog")  # an aggregate without groups: always one row
         return catalog.aggregate(rows=catalog.count()).select(
             slot=ibis.literal(0),
-            ts=ibis.null("timestamp"),
+            day=ibis.null("date"),
             end=end if end is not None else ibis.null("timestamp"),
         )
     periods = rows.select("slot").distinct()
-    step_end = periods.slot + GRAIN_STEPS[query.grain]
-    # A local timestamp: `finish` buckets it again without converting time zones row by row.
+    # A date to a timestamp is the local midnight (the session's time zone is the organisation's).
+    step_end = (periods.slot + GRAIN_STEPS[query.grain]).cast("timestamp")
     return periods.mutate(
-        ts=periods.slot.cast("timestamp"),
-        end=step_end if end is None else ibis.least(step_end, end),
+        day=periods.slot, end=step_end if end is None else ibis.least(step_end, end)
     )
 
 
@@ -160,19 +163,13 @@ def query_until_now(query: Query) -> bool:
     return query.grain in (None, "all") and query.end is None
 
 
-def enrolled_at_end(ctx: Context, periods: ir.Table, now: bool) -> ir.Table:
-    """(slot, ts, learner, account_id, course_id), once per period and pair enrolled in the
-    course and not withdrawn at the period's end: the pair's latest enrolment or withdrawal
-    before it is an enrolment."""
-    enrolments = course_events(ctx, "enrolled").mutate(withdrawn=False)
-    status = enrolments.union(course_events(ctx, "withdrawn").mutate(withdrawn=True))
-    # Each enrolment lasts until the pair's next enrolment or withdrawal (so the spans of a
-    # pair never overlap); at the same instant, the withdrawal comes second and ends it.
-    following = ibis.window(group_by=["learner", "course_id"], order_by=["ts", "withdrawn"])
-    spans = status.mutate(until=status.ts.lead().over(following))
-    spans = spans.filter(~spans.withdrawn).select(
-        "learner", "account_id", "course_id", since=spans.ts, until=spans.until
-    )
+def enrolled_at_end(ctx: Context, periods: ir.Table, now: bool, per_course: bool) -> ir.Table:
+    """(slot, day, learner, account_id, course_id), once per period and pair enrolled in the
+    course and not withdrawn at the period's end; not `per_course`, once per period and
+    learner enrolled in any course (course_id null)."""
+    spans = enrolment_spans(ctx)
+    if not per_course:
+        spans = learner_spans(spans)
     if now:
         joined = periods.cross_join(spans.filter(spans.until.isnull()))
     else:
@@ -180,7 +177,43 @@ def enrolled_at_end(ctx: Context, periods: ir.Table, now: bool) -> ir.Table:
             spans,
             [spans.since < periods.end, spans.until.isnull() | (spans.until >= periods.end)],
         )
-    return joined.select("slot", "ts", "learner", "account_id", "course_id")
+    return joined.select("slot", "day", "learner", "account_id", "course_id")
+
+
+def enrolment_spans(ctx: Context) -> ir.Table:
+    """(learner, account_id, course_id, since, until): a pair is enrolled after an enrolment
+    (since) up to and including its next enrolment or withdrawal (until; null: still)."""
+    enrolments = course_events(ctx, "enrolled").mutate(withdrawn=False)
+    status = enrolments.union(course_events(ctx, "withdrawn").mutate(withdrawn=True))
+    # Each enrolment lasts until the pair's next enrolment or withdrawal (so the spans of a
+    # pair never overlap); at the same instant, the withdrawal comes second and ends it.
+    following = ibis.window(group_by=["learner", "course_id"], order_by=["ts", "withdrawn"])
+    spans = status.mutate(until=status.ts.lead().over(following))
+    return spans.filter(~spans.withdrawn).select(
+        "learner", "account_id", "course_id", since=spans.ts, until=spans.until
+    )
+
+
+def learner_spans(spans: ir.Table) -> ir.Table:
+    """A learner's spans in any course, overlapping ones merged: one row per learner and
+    period instead of one per course (a period join over course spans multiplies rows)."""
+    learner = ["learner", "account_id"]
+    until = spans.until.fill_null(STILL)
+    earlier = ibis.window(group_by=learner, order_by=["since", until], rows=(None, -1))
+    spans = spans.mutate(until=until, reach=until.max().over(earlier))
+    # A span starts a new run unless an earlier span reaches its start.
+    starts = (spans.reach.isnull() | (spans.since > spans.reach)).cast("int64")
+    so_far = ibis.window(group_by=learner, order_by=["since", "until"], rows=(None, 0))
+    runs = spans.mutate(run=starts.sum().over(so_far))
+    merged = runs.group_by([*learner, "run"]).aggregate(
+        since=runs.since.min(), until=runs.until.max()
+    )
+    return merged.select(
+        *learner,
+        course_id=ibis.null("string"),
+        since=merged.since,
+        until=ibis.ifelse(merged.until == STILL, ibis.null("timestamp"), merged.until),
+    )
 
 
 @kpi("learners_by_country", "active learners per country (the contact's, else the account's; "
