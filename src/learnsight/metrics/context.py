@@ -32,15 +32,22 @@ LEARNER_DIMENSIONS = (
 class Context:
     """The tables of one data directory on one Ibis engine, with the organisation's settings."""
 
-    def __init__(self, backend: Any, organisation: dict[str, Any], config: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        backend: Any,
+        organisation: dict[str, Any],
+        config: dict[str, Any],
+        tables: dict[str, ir.Table] | None = None,
+    ) -> None:
         self.backend = backend
         self.organisation = organisation
         self.config = config  # kpis.yaml, for the rules KPIs read (trained, targets...)
         self.verbs = learning_verbs(config)
-        self._tables: dict[str, ir.Table] = {}
+        # The engine's tables by name, shareable between contexts on the same backend.
+        self._tables = {} if tables is None else tables
 
     def table(self, name: str) -> ir.Table:
-        """The engine's table, looked up once per context (each lookup reads the catalog)."""
+        """The engine's table, looked up once (each lookup reads the engine's catalog)."""
         if name not in self._tables:
             self._tables[name] = self.backend.table(name)
         return self._tables[name]

@@ -8,11 +8,15 @@ so that day, week and month buckets are the organisation's.
 from __future__ import annotations
 
 import functools
+import itertools
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import ibis
+import ibis.expr.operations as ops
 
 from learnsight.db import Database
 from learnsight.metrics.config import CONFIG_FILE, read_config
@@ -22,6 +26,8 @@ from learnsight.organisation import organisation_settings
 
 _local = threading.local()
 COMPILED_QUERIES = 512  # distinct queries whose SQL is kept, per engine connection
+_numbering = threading.Lock()
+BUILD_NUMBERS = 10**15  # where reference numbers start inside a KPI build
 
 
 def duckdb_context(db: Database, data: Path) -> Context:
@@ -31,11 +37,11 @@ def duckdb_context(db: Database, data: Path) -> Context:
         # A connection of its own: its session time zone must not reach the LRS's readers.
         _local.session = db.connect()
         backend = reusing_compiled_sql(ibis.duckdb.from_connection(_local.session))
-        _local.backend, _local.db = backend, db
+        _local.backend, _local.db, _local.tables = backend, db, {}
     organisation = organisation_settings(db)
     _local.session.execute("SET TimeZone = ?", [organisation["timezone"]])
     ensure_fresh(db, backend, organisation["timezone"])
-    return Context(backend, organisation, load_config(data / CONFIG_FILE))
+    return Context(backend, organisation, load_config(data / CONFIG_FILE), _local.tables)
 
 
 def load_config(path: Path) -> dict[str, Any]:
@@ -64,3 +70,18 @@ def reusing_compiled_sql(backend: Any) -> Any:
 
     backend.compile = compile_once
     return backend
+
+
+@contextmanager
+def repeatable_references() -> Iterator[None]:
+    """While a KPI's expression is built: Ibis numbers joins and self-references, from one
+    global counter, so two builds of the same query would differ and never reuse their SQL.
+    Inside, the numbering starts from the same point every time (builds take turns), far
+    above the global counter's, so that a built expression never meets one numbered outside."""
+    with _numbering:
+        outside = ops.Reference._uid_counter
+        ops.Reference._uid_counter = itertools.count(BUILD_NUMBERS)
+        try:
+            yield
+        finally:
+            ops.Reference._uid_counter = outside

@@ -9,6 +9,7 @@ from typing import Any
 
 from learnsight.metrics.context import Context
 from learnsight.metrics.custom import custom_kpi
+from learnsight.metrics.engines import repeatable_references
 from learnsight.metrics.query import Query, QueryError
 from learnsight.metrics.registry import KPI, all_kpis
 from learnsight.metrics.targets import with_targets
@@ -46,7 +47,8 @@ def run_kpi(ctx: Context, name: str, query: Query) -> list[dict[str, Any]]:
         raise QueryError(f"param: {', '.join(sorted(unknown))} unknown to {name} ({known})")
     params = {key: p.default for key, p in kpi.params.items()} | query.params
     query = Query(query.start, query.end, query.grain or kpi.grain, query.by, query.filters, params)
-    expr = kpi.compute(ctx, query)
+    with repeatable_references():  # the same query, the same expression: its SQL is reused
+        expr = kpi.compute(ctx, query)
     keys = [c for c in expr.columns if c != name]
     rows = expr.order_by(keys).to_pyarrow().to_pylist() if keys else expr.to_pyarrow().to_pylist()
     values = [{key: plain(value) for key, value in row.items()} for row in rows]

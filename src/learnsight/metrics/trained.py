@@ -26,7 +26,6 @@ import ibis.expr.types as ir
 from learnsight.metrics.config import fail, shown
 from learnsight.metrics.context import Context
 from learnsight.xapi.validate import is_iri
-from learnsight.xapi.verbs import COURSE_TYPE
 
 RULE_KEYS = ("course", "path", "within_days")
 TS = dt.Timestamp(timezone="UTC", nullable=True)  # a union needs the same type on both sides
@@ -64,18 +63,15 @@ def parse_rule(config: dict[str, Any]) -> TrainedRule:
 
 
 def completions(ctx: Context) -> ir.Table:
-    """Completion statements (learner, account_id, object_id, is_course, ts). Completing a
-    course means a completion whose object is the course (an activity of the course type, or a
-    catalog course): completing a video inside it is not completing it."""
-    s = ctx.statements
-    s = s.filter(s.verb_id.isin(list(ctx.verbs["completed"])))
-    return s.select(
-        learner=s.contact_id.fill_null(s.actor_key),
-        account_id=s.account_id,
-        object_id=s.object_id,
-        is_course=(s.activity_type == COURSE_TYPE) | s.object_id.isin(ctx.courses.id),
-        ts=s.timestamp,
-    )
+    """Completion statements (learner, account_id, object_id, is_course, ts, day). Completing
+    a course means a completion whose object is the course (an activity of the course type, or
+    a catalog course): completing a video inside it is not completing the course."""
+    rows = ctx.events("completed")
+    return rows.select(
+        "learner", "account_id", "ts", "day",
+        object_id=rows.item_id,
+        is_course=rows.item_id == rows.course_id,  # the learning facts' course of a course
+    )  # fmt: skip
 
 
 def qualifying_completions(ctx: Context, rule: TrainedRule) -> ir.Table:
@@ -85,7 +81,7 @@ def qualifying_completions(ctx: Context, rule: TrainedRule) -> ir.Table:
         return done
     accounts = ctx.table("accounts").select(start_account=ibis._.id, start=ibis._.contract_start)
     joined = done.inner_join(accounts, done.account_id == accounts.start_account)
-    in_window = joined.ts.date().delta(joined.start, unit="day") <= rule.within_days
+    in_window = joined.day.delta(joined.start, unit="day") <= rule.within_days
     return joined.filter(in_window).select(*done.columns)
 
 
