@@ -13,6 +13,11 @@ from dataclasses import dataclass
 import duckdb
 
 
+# The version of the tables' definitions (metrics.facts): a new one makes every data directory's
+# tables stale, so that an upgrade rebuilds them with their new columns.
+DEFINITION = 2
+
+
 @dataclass(frozen=True)
 class Derived:
     table: str
@@ -22,10 +27,10 @@ class Derived:
     def built_key(self) -> str:
         """Meta key, present while the table is fresh; for the learning facts, the statements'
         seq they were built at."""
-        return f"{self.table}_built"
+        return f"{self.table}_built_v{DEFINITION}"
 
 
-LEARNING = Derived("learning_facts", frozenset({"statements", "catalog", "timezone"}))
+LEARNING = Derived("learning_facts", frozenset({"statements", "catalog", "contacts", "timezone"}))
 USAGE = Derived("usage_facts", frozenset({"product_events", "identities", "timezone"}))
 ALL_DERIVED = (LEARNING, USAGE)
 

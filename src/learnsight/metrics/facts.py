@@ -29,9 +29,14 @@ Table = Callable[[str], ir.Table]  # a table of the engine, by name
 
 def learning_relation(table: Table, zone: str) -> ir.Table:
     """One row per counted statement (neither voided nor voiding): who (learner, account),
-    what (course, item), when (ts, and day: its date in the time zone `zone`)."""
-    statements, catalog = table("statements"), table("catalog")
+    what (course, item), when (ts; day, its date in the organisation's time zone `zone`; the
+    weekday and hour on the learner's own clock)."""
+    statements, catalog, contacts = table("statements"), table("catalog"), table("contacts")
     s = statements.filter(~statements.voided, statements.verb_id != VOIDED_VERB)
+    zones = contacts.select(zone_of=contacts.id, own_zone=contacts.timezone)
+    s = s.left_join(zones, s.contact_id == zones.zone_of)
+    # The learner's wall clock: their own time zone when known, else the organisation's.
+    learner_time = local_time(s.timestamp, s.own_zone.fill_null(zone))
     course_ids = catalog.filter(catalog.kind == "course").id
     is_course = (s.activity_type == COURSE_TYPE) | s.object_id.isin(course_ids)
     parent = s.context_parent_ids[0]
@@ -52,6 +57,8 @@ def learning_relation(table: Table, zone: str) -> ir.Table:
         registration=s.registration,
         score_scaled=s.result_score_scaled,
         success=s.result_success,
+        learner_weekday=learner_time.day_of_week.index() + 1,  # 1 = Monday
+        learner_hour=learner_time.hour(),
     )
 
 

@@ -14,7 +14,6 @@ from dataclasses import replace
 import ibis
 import ibis.expr.types as ir
 
-from learnsight.metrics.builtins import local_time
 from learnsight.metrics.context import (
     LEARNER_DIMENSIONS,
     Context,
@@ -201,8 +200,9 @@ def learner_spans(spans: ir.Table) -> ir.Table:
     until = spans.until.fill_null(STILL)
     earlier = ibis.window(group_by=learner, order_by=["since", until], rows=(None, -1))
     spans = spans.mutate(until=until, reach=until.max().over(earlier))
-    # A span starts a new run unless an earlier span reaches its start.
-    starts = (spans.reach.isnull() | (spans.since > spans.reach)).cast("int64")
+    # A span starts a new run unless an earlier span reaches its start. Summed as booleans
+    # (true counts 1): PostgreSQL has no cast from boolean to int64.
+    starts = spans.reach.isnull() | (spans.since > spans.reach)
     so_far = ibis.window(group_by=learner, order_by=["since", "until"], rows=(None, 0))
     runs = spans.mutate(run=starts.sum().over(so_far))
     merged = runs.group_by([*learner, "run"]).aggregate(
@@ -234,11 +234,7 @@ def learners_by_country(ctx: Context, query: Query) -> ir.Table:
      "statements", grain="all", dimensions=HEATMAP_DIMENSIONS)  # fmt: skip
 def learning_time_heatmap(ctx: Context, query: Query) -> ir.Table:
     rows = learning_activity(ctx)
-    contacts = ctx.table("contacts")
-    zones = contacts.select(zone_of=contacts.id, zone=contacts.timezone)
-    joined = rows.left_join(zones, rows.learner == zones.zone_of)
-    local = local_time(joined.ts, joined.zone.fill_null(ctx.organisation["timezone"]))
-    facts = joined.select(*rows.columns, weekday=local.day_of_week.index() + 1, hour=local.hour())
+    facts = rows.rename(weekday="learner_weekday", hour="learner_hour")
     query = always_by(query, ("weekday", "hour"))
     return ctx.finish(
         facts, query, "learning_time_heatmap", lambda t: t.count(), dims=HEATMAP_DIMENSIONS
