@@ -6,18 +6,21 @@ Usage:
     uv run python benchmarks/kpis.py --data DIR # an existing data directory
 
 Figures, printed as one table at the end:
-1. Every registered KPI's default query (`learnsight kpi NAME`: the KPI's default grain, all time,
-   no split), run in-process with `run_kpi` on the data directory's DuckDB: one warm-up, then the
-   best of --runs. Then the full dashboard set: every KPI once, in a row, the best of --runs
-   rounds. Beside each, the time of building its Ibis expression and compiling it to
-   SQL alone (the fixed cost of a query, whatever the data's size).
-2. Beside each, where benchmarks/pandas_kpis.py has one, the same KPI written as an analyst
+1. The facts tables (learnsight.metrics.facts) rebuilt from scratch: what the first KPI after a
+   data change pays.
+2. Every registered KPI's default query (`learnsight kpi NAME`: the KPI's default grain, all time,
+   no split), run in-process with `run_kpi` on a fresh context of the data directory's DuckDB,
+   as the server does per request: its first run (the query never seen: its SQL is compiled),
+   then the best of --runs. Then the full dashboard set: every KPI once, in a row, the best of
+   --runs rounds, and its first round (the sum of the first runs).
+3. Beside each, where benchmarks/pandas_kpis.py has one, the same KPI written as an analyst
    would in pandas, from DataFrames already in memory (loading them is timed separately, once),
    its time, the ratio pandas / Learnsight, and whether both give the same rows (values to 1e-9
    relative).
 
 Without --data, the demo company is generated once with `learnsight demo` into
-`<cache-dir>/demo-N-SEED` and reused by later runs. The data directory is only read.
+`<cache-dir>/demo-N-SEED` and reused by later runs. Of the data directory, only the facts tables
+are written (rebuilt, as the server would).
 KPIs without a pandas version show "—" in the pandas columns.
 """
 
@@ -32,12 +35,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from _report import machine_header, note, print_table
 from learnsight.config import Settings
+from learnsight.derived_tables import ALL_DERIVED, mark_changed
 from learnsight.metrics.context import Context
 from learnsight.metrics.engines import duckdb_context
 from learnsight.metrics.query import Query
@@ -139,14 +143,20 @@ def best_time(function: Callable[[], object], runs: int) -> float:
     return min(times)
 
 
-def compile_only(ctx: Context, name: str, query: Query) -> None:
-    """What run_kpi does before the engine runs: build the KPI's Ibis expression and compile it
-    to SQL (a fixed cost per query, whatever the data's size)."""
-    kpi = all_kpis()[name]
-    params = {key: p.default for key, p in kpi.params.items()} | query.params
-    expr = kpi.compute(ctx, replace(query, grain=query.grain or kpi.grain, params=params))
-    keys = [c for c in expr.columns if c != name]
-    ctx.backend.compile(expr.order_by(keys) if keys else expr)
+def timed(function: Callable[[], Rows]) -> tuple[Rows, float]:
+    """The rows of one call, and its seconds."""
+    began = time.perf_counter()
+    rows = function()
+    return rows, time.perf_counter() - began
+
+
+def rebuild_facts(services: Services, data: Path) -> float:
+    """Seconds to rebuild every facts table, as after a change to the data."""
+    with services.db.write() as cur:
+        mark_changed(cur, *{name for derived in ALL_DERIVED for name in derived.inputs})
+    began = time.perf_counter()
+    duckdb_context(services.db, data)  # a context makes the facts fresh first
+    return time.perf_counter() - began
 
 
 def default_queries(ctx: Context, feature: str | None) -> dict[str, Query]:
@@ -209,23 +219,25 @@ def run(options: Options, data: Path, rows: list[Row]) -> list[str]:
     """Every measurement into `rows`; returns the table's header."""
     services = Services.open(Settings(data=data))
     try:
+        note("learnsight: rebuilding the facts tables")
+        facts = rebuild_facts(services, data)
         ctx = duckdb_context(services.db, data)
         queries = default_queries(ctx, options.feature)
         ours: dict[str, float] = {}
         results: dict[str, Rows] = {}
-        compiling: dict[str, float] = {}
-        for name, query in queries.items():
+        first: dict[str, float] = {}
+
+        def kpi_run(name: str) -> Rows:
+            return run_kpi(duckdb_context(services.db, data), name, queries[name])
+
+        for name in queries:
             note(f"learnsight: {name}")
-            results[name] = run_kpi(ctx, name, query)
-            ours[name] = best_time(lambda: run_kpi(ctx, name, query), options.runs)  # noqa: B023
-            compiling[name] = best_time(
-                lambda: compile_only(ctx, name, query),  # noqa: B023
-                options.runs,
-            )
+            results[name], first[name] = timed(lambda: kpi_run(name))  # noqa: B023
+            ours[name] = best_time(lambda: kpi_run(name), options.runs)  # noqa: B023
 
         def full_set() -> None:
-            for name, query in queries.items():
-                run_kpi(ctx, name, query)
+            for name in queries:
+                kpi_run(name)
 
         note("learnsight: the full dashboard set")
         total = best_time(full_set, options.runs)
@@ -234,7 +246,7 @@ def run(options: Options, data: Path, rows: list[Row]) -> list[str]:
         statements = services.db.read().execute("SELECT count(*) FROM statements").fetchone()
     finally:
         services.close()
-    timings = Timings(ours, compiling, theirs, total, load)
+    timings = Timings(ours, first, theirs, total, load, facts)
     report(rows, queries, timings, results, pandas_rows)
     return environment_header(options, data, statements[0] if statements else 0)
 
@@ -264,10 +276,11 @@ def measure_pandas(
 @dataclass(frozen=True)
 class Timings:
     ours: dict[str, float]  # KPI -> seconds of run_kpi
-    compiling: dict[str, float]  # KPI -> seconds of building and compiling its expression
+    first: dict[str, float]  # KPI -> seconds of its first run (its SQL compiled)
     theirs: dict[str, float]  # KPI -> seconds of its pandas version
     total: float  # the full dashboard set
     load: float  # loading the DataFrames
+    facts: float  # rebuilding the facts tables
 
 
 def report(
@@ -281,7 +294,7 @@ def report(
     for name, seconds in ours.items():
         met = "met" if seconds * 1000 <= TARGET_KPI_MS else "MISSED"
         detail = (
-            f"{len(results[name])} rows; compiling {milliseconds(timings.compiling[name])}; "
+            f"{len(results[name])} rows; first run {milliseconds(timings.first[name])}; "
             f"≤ {TARGET_KPI_MS:.0f} ms ({met})"
         )
         if queries[name].params:
@@ -299,9 +312,11 @@ def report(
         rows.append(Row(name, milliseconds(seconds), milliseconds(theirs[name]),
                         f"{speedup:,.1f}x", equal, detail))  # fmt: skip
     met = "met" if timings.total <= TARGET_SET_S else "MISSED"
-    compiling = milliseconds(sum(timings.compiling.values()))
+    first = milliseconds(sum(timings.first.values()))
     rows.append(Row(f"full dashboard set ({len(ours)} KPIs)", milliseconds(timings.total),
-                    detail=f"compiling {compiling}; ≤ {TARGET_SET_S:.0f} s ({met})"))  # fmt: skip
+                    detail=f"first round {first}; ≤ {TARGET_SET_S:.0f} s ({met})"))  # fmt: skip
+    rows.append(Row("facts tables rebuilt", milliseconds(timings.facts),
+                    detail="once after a data change, before the next KPI"))  # fmt: skip
     if theirs:
         ours_covered = sum(ours[name] for name in theirs)
         pandas_total = sum(theirs.values())
