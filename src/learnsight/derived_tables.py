@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import duckdb
 
-
 # The version of the tables' definitions (metrics.facts): a new one makes every data directory's
 # tables stale, so that an upgrade rebuilds them with their new columns.
 DEFINITION = 2

@@ -24,8 +24,8 @@ import ibis.expr.types as ir
 from learnsight.derived_tables import USAGE
 from learnsight.metrics.context import Context, ratio
 from learnsight.metrics.money import currency_or_reporting
-from learnsight.metrics.periods import overlap_days
-from learnsight.metrics.query import Query
+from learnsight.metrics.periods import Calendar, overlap_days
+from learnsight.metrics.query import GRAIN_UNITS, Query
 from learnsight.metrics.trained import accounts_trained
 
 ACCOUNT_DIMENSIONS = ("account", "segment", "industry", "country", "trained", "cohort")
@@ -106,12 +106,24 @@ def active_on(rows: ir.Table, day: ir.DateValue) -> ir.BooleanValue:
     return (day >= rows.active_from) & (day < rows.active_to)
 
 
-def dated_in_period(events: ir.Table, calendar: ir.Table, day: str) -> ir.Table:
-    """Events beside the period holding their `day`."""
+def dated_in_period(events: ir.Table, cal: Calendar, day: str) -> ir.Table:
+    """Events beside the period holding their `day` (columns period, period_start,
+    period_end), those outside the calendar left out."""
     # A view: Ibis 12 cannot join a selection over a join on its computed columns otherwise.
     events = events.view()
-    inside = (events[day] >= calendar.period_start) & (events[day] < calendar.period_end)
-    return events.inner_join(calendar, inside)
+    if cal.first is None or cal.end is None:  # no period
+        return events.inner_join(cal.table, ibis.literal(False))
+    inside = events.filter(
+        (events[day] >= ibis.date(cal.first.isoformat()))
+        & (events[day] < ibis.date(cal.end.isoformat()))
+    )
+    # A period is labelled by its bucket's first day: an equality join, not a range join.
+    label = (
+        ibis.date(cal.first.isoformat())
+        if cal.grain == "all"
+        else inside[day].truncate(GRAIN_UNITS[cal.grain])
+    )
+    return inside.mutate(period=label).inner_join(cal.table, "period")
 
 
 def with_training(ctx: Context, facts: ir.Table) -> ir.Table:

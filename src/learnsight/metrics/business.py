@@ -100,7 +100,7 @@ def renewal_rate(ctx: Context, query: Query) -> ir.Table:
             renewed=ibis.literal(False, "boolean"),
         ),
     )  # fmt: skip
-    dated = dated_in_period(due, cal.table, "due_on")
+    dated = dated_in_period(due, cal, "due_on")
     ids = accounts.select(known_id="id")
     known = dated.inner_join(ids, dated.due_account == ids.known_id)
     facts = known.group_by(["period", "period_end", "due_account"]).aggregate(
@@ -118,7 +118,7 @@ def upsell_rate(ctx: Context, query: Query) -> ir.Table:
     rows = rows.filter(active_at(rows, rows.period_start))
     events = ctx.table("revenue_events")
     upsells = events.filter(events.kind == "upsell").select(up_account="account_id", up_on="date")
-    upsold = dated_in_period(upsells, cal.table, "up_on").select("period", "up_account")
+    upsold = dated_in_period(upsells, cal, "up_on").select("period", "up_account")
     upsold = upsold.distinct().mutate(upsold=ibis.literal(True))
     joined = rows.left_join(
         upsold, (rows.period == upsold.period) & (rows.account_id == upsold.up_account)
@@ -224,7 +224,7 @@ def time_to_value(ctx: Context, query: Query) -> ir.Table:
     firsts = joined.group_by(["account_id", "contract_start"]).aggregate(value_on=joined.day.min())
     firsts = firsts.mutate(days=firsts.value_on.delta(firsts.contract_start, unit="day"))
     cal = query_calendar(query, [span(firsts, "value_on")])
-    facts = at_period_end(ctx, dated_in_period(firsts, cal.table, "value_on"))
+    facts = at_period_end(ctx, dated_in_period(firsts, cal, "value_on"))
     return finish_accounts(
         ctx, facts, query, "time_to_value", lambda t: t.days.cast("float64").median(), cal.table
     )

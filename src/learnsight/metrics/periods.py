@@ -69,6 +69,7 @@ class Calendar:
     table: ir.Table
     first: date | None  # the first period's first day; None when there is no period
     end: date | None  # the day after the last period
+    grain: str  # its periods' grain, or "all"
 
 
 def calendar(query: Query, first: date | None, last: date | None) -> Calendar:
@@ -76,9 +77,10 @@ def calendar(query: Query, first: date | None, last: date | None) -> Calendar:
     to `last` day, inclusive)."""
     start = query.start or first
     end = query.end or (last + ONE_DAY if last else None)
-    rows = list(periods(query.grain or "month", start, end)) if start and end else []
+    grain = query.grain or "month"
+    rows = list(periods(grain, start, end)) if start and end else []
     table = date_table(("period", "period_start", "period_end"), rows)
-    return Calendar(table, rows[0][1] if rows else None, rows[-1][2] if rows else None)
+    return Calendar(table, rows[0][1] if rows else None, rows[-1][2] if rows else None, grain)
 
 
 def months_between(first: date | None, end: date | None) -> ir.Table:

@@ -82,7 +82,7 @@ def tickets_in_periods(ctx: Context, query: Query) -> tuple[Calendar, ir.Table]:
     lives = account_lives(ctx).select("account_id", "active_from", "active_to")
     on_active_day = tickets.inner_join(lives, "account_id")
     on_active_day = on_active_day.filter(active_on(on_active_day, on_active_day.day))
-    counted = dated_in_period(on_active_day, cal.table, "day")
+    counted = dated_in_period(on_active_day, cal, "day")
     split = ["topic"] if "topic" in query.by else []
     if split:
         topics = tickets.filter(tickets.topic.notnull()).select("topic").distinct()
@@ -121,7 +121,7 @@ def tickets_around_training(ctx: Context, query: Query) -> tuple[Calendar, ir.Ta
         & (events.event_on + window < (every.day.max() + ONE_DAY).as_scalar())
     )
     cal = query_calendar(query, [span(events, "event_on")])
-    cohort = dated_in_period(events, cal.table, "event_on")
+    cohort = dated_in_period(events, cal, "event_on")
     lives = account_lives(ctx).select("account_id", "active_from", "active_to")
     cohort = cohort.inner_join(lives, "account_id")
     cohort = cohort.mutate(
