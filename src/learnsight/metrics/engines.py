@@ -7,10 +7,10 @@ so that day, week and month buckets are the organisation's.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import threading
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from learnsight.metrics.facts import ensure_fresh
 from learnsight.organisation import organisation_settings
 
 _local = threading.local()
-COMPILED_QUERIES = 512  # distinct queries whose SQL is kept, per engine connection
+COMPILED_QUERIES = 1024  # distinct queries whose SQL is kept
 _numbering = threading.Lock()
 BUILD_NUMBERS = 10**15  # where reference numbers start inside a KPI build
 
@@ -49,24 +49,51 @@ def load_config(path: Path) -> dict[str, Any]:
     return read_config(path)
 
 
-def reusing_compiled_sql(backend: Any) -> Any:
-    """The backend, compiling each distinct expression once.
+class CompiledSQL:
+    """The SQL of the expressions compiled so far, the least recently used dropped first.
 
     Building a KPI's Ibis expression takes milliseconds; compiling it to SQL takes tens, the
     larger part of a query on small data. A dashboard asks the same queries again and again:
     equal expressions (Ibis compares them by structure) reuse their SQL. The SQL depends only on
-    the expression, never on the data, so a cached entry is never stale.
+    the expression and the engine, never on the data, so an entry is never stale; every
+    connection to an engine (one per server thread) shares them.
     """
-    compile_expression = backend.compile
 
-    @functools.lru_cache(maxsize=COMPILED_QUERIES)
-    def cached(expr_op: Any, limit: Any) -> Any:
-        return compile_expression(expr_op.to_expr(), limit=limit)
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._sql: OrderedDict[tuple[str, Any, Any], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._sql)
+
+    def get(self, engine: str, expr: Any, limit: Any, compile_sql: Callable[[], Any]) -> Any:
+        key = (engine, expr.op(), limit)
+        with self._lock:
+            if key in self._sql:
+                self._sql.move_to_end(key)
+                return self._sql[key]
+        sql = compile_sql()
+        with self._lock:
+            self._sql[key] = sql
+            if len(self._sql) > self.size:
+                self._sql.popitem(last=False)
+        return sql
+
+
+COMPILED = CompiledSQL(COMPILED_QUERIES)
+
+
+def reusing_compiled_sql(backend: Any) -> Any:
+    """The backend, its `compile` going through COMPILED."""
+    compile_expression = backend.compile
 
     def compile_once(expr: Any, /, *, limit: Any = None, params: Any = None, **kwargs: Any) -> Any:
         if params or kwargs:
             return compile_expression(expr, limit=limit, params=params, **kwargs)
-        return cached(expr.op(), limit)
+        return COMPILED.get(
+            backend.name, expr, limit, lambda: compile_expression(expr, limit=limit)
+        )
 
     backend.compile = compile_once
     return backend
