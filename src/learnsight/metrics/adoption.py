@@ -54,7 +54,7 @@ def adoption_in_periods(
     ctx: Context, query: Query, feature: str, level: str
 ) -> tuple[Calendar, ir.Table]:
     usage = product_usage(ctx)
-    cal = query_calendar(query, [span(usage, "day")])
+    cal = query_calendar(ctx, query, [span(usage, "day")])
     dated = dated_in_period(usage, cal, "day")
     if level == "user":
         users = dated.group_by(["period", "period_end", "user"]).aggregate(
@@ -104,7 +104,7 @@ def adoption_around_training(
         (events.event_on - window >= usage.day.min().as_scalar())
         & (events.event_on + window < (usage.day.max() + ONE_DAY).as_scalar())
     )
-    cal = query_calendar(query, [span(events, "event_on")])
+    cal = query_calendar(ctx, query, [span(events, "event_on")])
     cohort = dated_in_period(events, cal, "event_on")
     if phase == "before":
         cohort = cohort.mutate(start=cohort.event_on - window, end=cohort.event_on)

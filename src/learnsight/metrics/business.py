@@ -39,7 +39,7 @@ DIMENSIONS = ACCOUNT_DIMENSIONS
 @kpi("training_coverage", "share of the accounts active at the end of the period that are "
      "trained by then", "share", dimensions=DIMENSIONS)  # fmt: skip
 def training_coverage(ctx: Context, query: Query) -> ir.Table:
-    cal = query_calendar(query, account_spans(ctx))
+    cal = query_calendar(ctx, query, account_spans(ctx))
     rows = lives_by_period(ctx, cal.table)
     rows = at_period_end(ctx, rows.filter(active_at(rows, rows.period_end)))
     return finish_accounts(ctx, rows, query, "training_coverage", share("is_trained"), cal.table)
@@ -48,7 +48,7 @@ def training_coverage(ctx: Context, query: Query) -> ir.Table:
 @kpi("seat_coverage", "trained learners of the accounts active at the end of the period, "
      "over their seats", "share", dimensions=DIMENSIONS)  # fmt: skip
 def seat_coverage(ctx: Context, query: Query) -> ir.Table:
-    cal = query_calendar(query, account_spans(ctx))
+    cal = query_calendar(ctx, query, account_spans(ctx))
     rows = lives_by_period(ctx, cal.table)
     rows = rows.filter(active_at(rows, rows.period_end) & rows.seats.notnull())
     learners = learner_training(ctx)
@@ -73,7 +73,7 @@ def seat_coverage(ctx: Context, query: Query) -> ir.Table:
 @kpi("customer_churn_rate", "accounts active at the start of the period that churned in it, "
      "over the accounts active at its start", "share", dimensions=DIMENSIONS)  # fmt: skip
 def customer_churn_rate(ctx: Context, query: Query) -> ir.Table:
-    cal = query_calendar(query, account_spans(ctx))
+    cal = query_calendar(ctx, query, account_spans(ctx))
     rows = lives_by_period(ctx, cal.table)
     rows = rows.filter(active_at(rows, rows.period_start))
     churned = (rows.churn_on >= rows.period_start) & (rows.churn_on < rows.period_end)
@@ -85,7 +85,7 @@ def customer_churn_rate(ctx: Context, query: Query) -> ir.Table:
      "in it (a renewal event, or the account's renewal date)", "share",
      dimensions=DIMENSIONS)  # fmt: skip
 def renewal_rate(ctx: Context, query: Query) -> ir.Table:
-    cal = query_calendar(query, account_spans(ctx))
+    cal = query_calendar(ctx, query, account_spans(ctx))
     events = ctx.table("revenue_events")
     renewals = events.filter(events.kind == "renewal")
     accounts = ctx.table("accounts")
@@ -113,7 +113,7 @@ def renewal_rate(ctx: Context, query: Query) -> ir.Table:
 @kpi("upsell_rate", "accounts active at the start of the period with an upsell in it, over the "
      "accounts active at its start", "share", dimensions=DIMENSIONS)  # fmt: skip
 def upsell_rate(ctx: Context, query: Query) -> ir.Table:
-    cal = query_calendar(query, account_spans(ctx))
+    cal = query_calendar(ctx, query, account_spans(ctx))
     rows = lives_by_period(ctx, cal.table)
     rows = rows.filter(active_at(rows, rows.period_start))
     events = ctx.table("revenue_events")
@@ -157,7 +157,7 @@ def arr_changes(ctx: Context, rows: ir.Table, rates: ir.Table) -> ir.Table:
 def revenue_retention(ctx: Context, query: Query, name: str, expansion: bool) -> ir.Table:
     """ARR at the end of the period of the accounts active at its start, over their ARR at its
     start; without expansion each account counts at most its starting ARR."""
-    cal = query_calendar(query, account_spans(ctx))
+    cal = query_calendar(ctx, query, account_spans(ctx))
     rows = lives_by_period(ctx, cal.table)
     rows = rows.filter(active_at(rows, rows.period_start) & rows.arr.notnull())
     rows = rows.select(
@@ -223,7 +223,7 @@ def time_to_value(ctx: Context, query: Query) -> ir.Table:
     joined = joined.filter(joined.day >= joined.contract_start)
     firsts = joined.group_by(["account_id", "contract_start"]).aggregate(value_on=joined.day.min())
     firsts = firsts.mutate(days=firsts.value_on.delta(firsts.contract_start, unit="day"))
-    cal = query_calendar(query, [span(firsts, "value_on")])
+    cal = query_calendar(ctx, query, [span(firsts, "value_on")])
     facts = at_period_end(ctx, dated_in_period(firsts, cal, "value_on"))
     return finish_accounts(
         ctx, facts, query, "time_to_value", lambda t: t.days.cast("float64").median(), cal.table
@@ -245,7 +245,7 @@ def programme_cost(ctx: Context, query: Query) -> ir.Table:
     rates = rate_table(ctx, costs.select(on="cost_start"))
     costs = with_rate(costs, rates, "cost_currency", "cost_start", "cost_rate")
     covered = costs.aggregate(first=costs.cost_start.min(), last=costs.cost_end.max() - ONE_DAY)
-    cal = query_calendar(query, [covered])
+    cal = query_calendar(ctx, query, [covered])
     inside = (costs.cost_start < cal.table.period_end) & (costs.cost_end > cal.table.period_start)
     joined = costs.inner_join(cal.table, inside)
     days = overlap_days(

@@ -21,6 +21,7 @@ from learnsight.metrics.semantics import learning_verbs
 from learnsight.xapi.statements import VOIDED_VERB
 
 Measure = Callable[[ir.Table], ir.Value]
+Fetch = Callable[[ir.Table], list[dict[str, Any]]]  # an expression's rows, as dictionaries
 
 # Dimensions any learner-level fact (columns learner, account_id, course_id) can be split by.
 LEARNER_DIMENSIONS = (
@@ -38,6 +39,7 @@ class Context:
         organisation: dict[str, Any],
         config: dict[str, Any],
         tables: dict[str, ir.Table] | None = None,
+        fetch: Fetch | None = None,
     ) -> None:
         self.backend = backend
         self.organisation = organisation
@@ -45,6 +47,11 @@ class Context:
         self.verbs = learning_verbs(config)
         # The engine's tables by name, shareable between contexts on the same backend.
         self._tables = {} if tables is None else tables
+        self._fetch = fetch or arrow_rows
+
+    def rows(self, expr: ir.Table) -> list[dict[str, Any]]:
+        """The rows of an expression, run on the engine (each engine's fastest way)."""
+        return self._fetch(expr)
 
     def table(self, name: str) -> ir.Table:
         """The engine's table, looked up once (each lookup reads the engine's catalog)."""
@@ -139,6 +146,12 @@ class Context:
         for dim in (*query.by, *query.filters):
             if dim not in dims:
                 raise QueryError(f"dimension {dim!r}: this KPI splits by {', '.join(dims)}")
+
+
+def arrow_rows(expr: ir.Table) -> list[dict[str, Any]]:
+    """Any engine's rows of an expression, through Arrow."""
+    rows: list[dict[str, Any]] = expr.to_pyarrow().to_pylist()
+    return rows
 
 
 def local_day(facts: ir.Table, time: str) -> ir.DateValue:

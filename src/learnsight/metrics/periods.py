@@ -15,12 +15,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from learnsight.metrics.query import Query
+
+if TYPE_CHECKING:
+    from learnsight.metrics.context import Context
 
 ONE_DAY = timedelta(days=1)
 
@@ -96,11 +100,13 @@ def months_between(first: date | None, end: date | None) -> ir.Table:
 
 
 def date_table(columns: tuple[str, ...], rows: Sequence[tuple[date, ...]]) -> ir.Table:
-    """A table of date columns from literals: equal rows give equal expressions (and SQL)."""
-    kind = dt.Array(dt.Struct(dict.fromkeys(columns, dt.date)))
-    structs = [dict(zip(columns, row, strict=True)) for row in rows]
-    unpacked = ibis.literal(structs, type=kind).unnest().name("row").as_table()
-    return unpacked.select(**{column: unpacked.row[column] for column in columns})
+    """A table of date columns from literals: equal rows give equal expressions (and SQL).
+    A date array per column, read at each row's number: PostgreSQL has no struct literal."""
+    index = ibis.range(len(rows)).unnest().name("row").as_table()
+    if not rows:  # nor can PostgreSQL type an empty array literal
+        return index.select(**dict.fromkeys(columns, ibis.null(dt.date)))
+    arrays = [ibis.literal(list(days), type=dt.Array(dt.date)) for days in zip(*rows, strict=True)]
+    return index.select(**{c: a[index.row] for c, a in zip(columns, arrays, strict=True)})
 
 
 def span(table: ir.Table, day: str) -> ir.Table:
@@ -108,20 +114,20 @@ def span(table: ir.Table, day: str) -> ir.Table:
     return table.aggregate(first=table[day].min(), last=table[day].max())
 
 
-def data_range(spans: list[ir.Table]) -> tuple[date | None, date | None]:
+def data_range(ctx: Context, spans: list[ir.Table]) -> tuple[date | None, date | None]:
     """The first and last day among one-row tables of (first, last) dates, in one query."""
     parts = [s.select(first=s["first"].cast("date"), last=s["last"].cast("date")) for s in spans]
     both = ibis.union(*parts).aggregate(first=ibis._["first"].min(), last=ibis._["last"].max())
-    row = both.to_pyarrow().to_pylist()[0]
+    (row,) = ctx.rows(both)
     return row["first"], row["last"]
 
 
-def query_calendar(query: Query, spans: list[ir.Table]) -> Calendar:
+def query_calendar(ctx: Context, query: Query, spans: list[ir.Table]) -> Calendar:
     """The query's calendar; the data's range (from `spans`) is only read when the query
     leaves an end open."""
     if query.start is not None and query.end is not None:
         return calendar(query, None, None)
-    first, last = data_range(spans)
+    first, last = data_range(ctx, spans)
     return calendar(query, first, last)
 
 

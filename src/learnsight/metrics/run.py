@@ -50,7 +50,7 @@ def run_kpi(ctx: Context, name: str, query: Query) -> list[dict[str, Any]]:
     with repeatable_references():  # the same query, the same expression: its SQL is reused
         expr = kpi.compute(ctx, query)
     keys = [c for c in expr.columns if c != name]
-    rows = expr.order_by(keys).to_pyarrow().to_pylist() if keys else expr.to_pyarrow().to_pylist()
+    rows = ctx.rows(expr.order_by(keys) if keys else expr)
     values = [{key: plain(value) for key, value in row.items()} for row in rows]
     target = ctx.config.get("targets", {}).get(name)
     return with_targets(values, name, target, query) if target else values

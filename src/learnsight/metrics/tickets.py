@@ -72,7 +72,7 @@ def per_tickets_month(t: ir.Table, tickets: str, months: str) -> ir.Value:
 def tickets_in_periods(ctx: Context, query: Query) -> tuple[Calendar, ir.Table]:
     """(period, account_id[, topic], tickets, account_months, is_trained) per active account."""
     tickets = ticket_rows(query, ctx)
-    cal = query_calendar(query, [span(tickets, "day")])
+    cal = query_calendar(ctx, query, [span(tickets, "day")])
     keys = ["period", "period_end", "account_id"]
     exposure = account_months(
         lives_by_period(ctx, cal.table), keys, "period_start", "period_end",
@@ -120,7 +120,7 @@ def tickets_around_training(ctx: Context, query: Query) -> tuple[Calendar, ir.Ta
         (events.event_on - window >= every.day.min().as_scalar())
         & (events.event_on + window < (every.day.max() + ONE_DAY).as_scalar())
     )
-    cal = query_calendar(query, [span(events, "event_on")])
+    cal = query_calendar(ctx, query, [span(events, "event_on")])
     cohort = dated_in_period(events, cal, "event_on")
     lives = account_lives(ctx).select("account_id", "active_from", "active_to")
     cohort = cohort.inner_join(lives, "account_id")
