@@ -1,9 +1,10 @@
 """PostgreSQL for the KPI tests: a throwaway server, and a data directory's tables copied into it.
 
-The server is Debian's `postgresql` package (`make test` installs it when missing). Each test session (each
-xdist worker) starts its own cluster in a fresh temporary directory, reachable only through a
-Unix socket in that directory, so it needs no free port and meets no other server. PostgreSQL
-refuses to run as root: as root, the cluster belongs to the `postgres` user the package creates.
+The server is Debian's `postgresql` package (`make test` installs it when missing). Each test
+session (each xdist worker) starts its own cluster in a fresh temporary directory, reachable
+only through a Unix socket in that directory, so it needs no free port and meets no other
+server. PostgreSQL refuses to run as root: as root, the cluster belongs to the `postgres` user
+the package creates.
 
 The DuckDB tables are copied with the types Ibis sees in DuckDB; the derived tables (the facts
 KPIs start from) are built again on PostgreSQL by their own Ibis expressions, so that they are
