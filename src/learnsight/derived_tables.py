@@ -1,9 +1,10 @@
 """Derived tables (metrics.facts builds them) and when they are stale.
 
-A derived table is rebuilt before its next use once an input changed. Writers of an input call
-`mark_changed` inside their transaction; statements that arrived through the LRS count as a
-change to the learning facts by themselves (the statements' `seq` passed the one they were built
-at), so the LRS's write path stays as it is. No Ibis here: writers import this module.
+A derived table is rebuilt before its next use once an input changed: writers of an input call
+`mark_changed` inside their transaction. Statements that arrive are not such a change: the
+learning facts hold the statements up to a `seq`; KPIs read the newer ones live beside them,
+and they are appended once identity resolution has given them their contact and account (so
+that resolving them does not rebuild the facts). No Ibis here: writers import this module.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from dataclasses import dataclass
 
 import duckdb
 
+RESOLVED_SEQ = "identities_resolved_seq"  # meta key: statements up to this seq are resolved
+
 # The version of the tables' definitions (metrics.facts): a new one makes every data directory's
 # tables stale, so that an upgrade rebuilds them with their new columns.
-DEFINITION = 2
+DEFINITION = 3
 
 
 @dataclass(frozen=True)
@@ -24,8 +27,8 @@ class Derived:
 
     @property
     def built_key(self) -> str:
-        """Meta key, present while the table is fresh; for the learning facts, the statements'
-        seq they were built at."""
+        """Meta key, present while the table is fresh; for the learning facts, the seq of the
+        statements they hold up to."""
         return f"{self.table}_built_v{DEFINITION}"
 
 
@@ -49,21 +52,55 @@ def drop_derived(cur: duckdb.DuckDBPyConnection) -> None:
         cur.execute(f"DROP TABLE IF EXISTS {derived.table}")
 
 
-STALE_SQL = """SELECT
-    (SELECT value::BIGINT FROM meta WHERE key = ?) IS DISTINCT FROM
-        (SELECT coalesce(max(seq), 0) FROM statements),
-    NOT EXISTS (SELECT 1 FROM meta WHERE key = ?)"""
+def statements_rewritten(cur: duckdb.DuckDBPyConnection, lowest_seq: int) -> None:
+    """Inside a write that changed statements from `lowest_seq` on: the learning facts are
+    rebuilt only if they hold one of them (newer statements are not in them yet)."""
+    if lowest_seq <= learning_seq(cur):
+        mark_changed(cur, "statements")
 
 
-def stale(cur: duckdb.DuckDBPyConnection) -> list[Derived]:
-    """The derived tables to rebuild before use."""
+def learning_seq(cur: duckdb.DuckDBPyConnection) -> int:
+    """The statements' seq the learning facts hold statements up to; -1 when they are stale."""
+    row = cur.execute("SELECT value::BIGINT FROM meta WHERE key = ?", [LEARNING.built_key])
+    found = row.fetchall()
+    return int(found[0][0]) if found else -1
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """What to do before KPIs read the derived tables: rebuild some, and bring the learning
+    facts from their seq up to `resolved_seq` (statements resolved since, appended)."""
+
+    rebuild: list[Derived]
+    learning_seq: int  # -1: rebuilt
+    resolved_seq: int
+    last_seq: int  # the newest statement's
+
+    @property
+    def needed(self) -> bool:
+        return bool(self.rebuild) or self.learning_seq < self.resolved_seq
+
+
+REFRESH_SQL = f"""SELECT
+    coalesce((SELECT value::BIGINT FROM meta WHERE key = ?), -1),
+    NOT EXISTS (SELECT 1 FROM meta WHERE key = ?),
+    coalesce((SELECT value::BIGINT FROM meta WHERE key = '{RESOLVED_SEQ}'), 0),
+    coalesce((SELECT max(seq) FROM statements), 0)"""
+
+
+def refresh_plan(cur: duckdb.DuckDBPyConnection) -> Refresh:
+    """What `metrics.facts.ensure_fresh` has to do."""
     # fetchall: a result left open would hold the caller's cursor.
-    (row,) = cur.execute(STALE_SQL, [LEARNING.built_key, USAGE.built_key]).fetchall()
-    return [derived for derived, is_stale in zip(ALL_DERIVED, row, strict=True) if is_stale]
+    ((seq, usage_stale, resolved, last),) = cur.execute(
+        REFRESH_SQL, [LEARNING.built_key, USAGE.built_key]
+    ).fetchall()
+    rebuild = [LEARNING] if seq < 0 else []
+    rebuild += [USAGE] if usage_stale else []
+    return Refresh(rebuild, int(seq), int(resolved), int(last))
 
 
-def mark_built(cur: duckdb.DuckDBPyConnection, derived: Derived) -> None:
-    """Inside the write that rebuilt it: fresh until an input changes."""
-    row = cur.execute("SELECT coalesce(max(seq), 0) FROM statements").fetchone()
-    built = str(row[0]) if derived is LEARNING and row else "fresh"
+def mark_built(cur: duckdb.DuckDBPyConnection, derived: Derived, seq: int = 0) -> None:
+    """Inside the write that built it: fresh until an input changes (the learning facts: with
+    the statements up to `seq`)."""
+    built = str(seq) if derived is LEARNING else "fresh"
     cur.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [derived.built_key, built])

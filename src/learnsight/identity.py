@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from learnsight.db import Database
-from learnsight.derived_tables import mark_changed
+from learnsight.derived_tables import RESOLVED_SEQ, mark_changed, statements_rewritten
 from learnsight.errors import LearnsightError
 
 SOURCES = ("xapi", "ticket", "survey", "event")
@@ -74,7 +74,6 @@ class ResolveSummary:
         return asdict(self)
 
 
-RESOLVED_SEQ = "identities_resolved_seq"  # meta key: statements up to this seq are resolved
 log = logging.getLogger(__name__)
 
 
@@ -96,9 +95,15 @@ def resolve_in(cur: duckdb.DuckDBPyConnection) -> ResolveSummary:
     cur.execute(RESULT_SQL)
     cur.execute(DELETE_CHANGED_SQL)
     changed = count_of(cur.execute(INSERT_CHANGED_SQL))
-    updated = count_of(cur.execute(UPDATE_STATEMENTS_SQL))
-    updated += count_of(cur.execute(CLEAR_STATEMENTS_SQL))
-    mark_changed(cur, *(["identities"] if changed else []), *(["statements"] if updated else []))
+    rewritten = [
+        cur.execute(sql + " RETURNING seq").fetchnumpy()["seq"]
+        for sql in (UPDATE_STATEMENTS_SQL, CLEAR_STATEMENTS_SQL)
+    ]
+    updated = sum(len(seqs) for seqs in rewritten)
+    if changed:
+        mark_changed(cur, "identities")
+    if updated:
+        statements_rewritten(cur, min(int(seqs.min()) for seqs in rewritten if len(seqs)))
     for table in TEMP_TABLES:
         cur.execute(f"DROP TABLE {table}")
     # Statements are written under the same lock: every one up to this seq is resolved now.

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -12,6 +10,7 @@ from learnsight.deps import PrincipalDep, ServicesDep, require
 from learnsight.metrics.config import data_config
 from learnsight.metrics.engines import duckdb_context
 from learnsight.metrics.query import QueryError, parse_query
+from learnsight.metrics.rows_csv import as_csv
 from learnsight.metrics.run import describe_kpis, run_kpi
 
 router = APIRouter(prefix="/api/v1")
@@ -47,12 +46,3 @@ def kpi_rows(
     if format == "csv":
         return Response(as_csv(rows), media_type="text/csv")
     return rows
-
-
-def as_csv(rows: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    return out.getvalue()

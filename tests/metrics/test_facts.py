@@ -23,6 +23,7 @@ from learnsight.metrics.run import run_kpi
 from learnsight.organisation import set_organisation_setting
 from learnsight.services import Services
 from learnsight.xapi import verbs
+from learnsight.xapi.statements import VOIDED_VERB
 
 AUTHORITY = {"objectType": "Agent", "account": {"homePage": "https://lrs.test", "name": "tests"}}
 COURSE = "https://academy.test/courses/admin"
@@ -32,7 +33,9 @@ def kpi(services: Services, name: str, **query: Any) -> list[dict[str, Any]]:
     return run_kpi(duckdb_context(services.db, services.settings.data), name, parse_query(**query))
 
 
-def store(services: Services, email: str, verb: str, when: str, course: bool = True) -> None:
+def store(
+    services: Services, email: str, verb: str, when: str, course: bool = True
+) -> dict[str, Any]:
     activity: dict[str, Any] = {"objectType": "Activity", "id": COURSE}
     if course:
         activity["definition"] = {"type": verbs.COURSE_TYPE}
@@ -44,6 +47,18 @@ def store(services: Services, email: str, verb: str, when: str, course: bool = T
         "timestamp": when,
     }
     services.statements.store([statement], AUTHORITY)
+    return statement
+
+
+def facts_table_id(services: Services) -> int:
+    """The learning facts table's identity in DuckDB: a rebuild makes a new one."""
+    row = (
+        services.db.read()
+        .execute("SELECT table_oid FROM duckdb_tables() WHERE table_name = 'learning_facts'")
+        .fetchone()
+    )
+    assert row is not None
+    return int(row[0])
 
 
 def import_csv(services: Services, kind: str, path: Path, text: str) -> None:
@@ -142,3 +157,33 @@ def test_product_events_reach_the_usage_facts(
         )  # fmt: skip
         resolve(services.db)
         assert usage() == [("c-ana", "acme")]
+
+
+def test_resolved_statements_are_appended_not_rebuilt(services: Services) -> None:
+    # Resolved statements are in the table; newer ones are read live beside it until the next
+    # resolution, then appended: the table is built once.
+    store(services, "ana@acme.test", verbs.LAUNCHED, "2025-01-06T10:00:00Z")
+    resolve(services.db)
+    assert kpi(services, "active_learners", grain="all") == [{"active_learners": 1}]
+    built = facts_table_id(services)
+    store(services, "ben@acme.test", verbs.LAUNCHED, "2025-01-07T10:00:00Z")
+    assert kpi(services, "active_learners", grain="all") == [{"active_learners": 2}]
+    resolve(services.db)
+    assert kpi(services, "active_learners", grain="all") == [{"active_learners": 2}]
+    assert facts_table_id(services) == built
+    rows = services.db.read().execute("SELECT count(*) FROM learning_facts").fetchone()
+    assert rows == (2,)
+
+
+def test_voiding_a_statement_already_in_the_facts(services: Services) -> None:
+    target = store(services, "ana@acme.test", verbs.LAUNCHED, "2025-01-06T10:00:00Z")
+    store(services, "ben@acme.test", verbs.LAUNCHED, "2025-01-06T11:00:00Z")
+    resolve(services.db)
+    assert kpi(services, "active_learners", grain="all") == [{"active_learners": 2}]
+    voiding = {
+        "actor": {"objectType": "Agent", "mbox": "mailto:admin@lrs.test"},
+        "verb": {"id": VOIDED_VERB, "display": {"en-US": "voided"}},
+        "object": {"objectType": "StatementRef", "id": target["id"]},
+    }
+    services.statements.store([voiding], AUTHORITY)  # not resolved yet: counted at once
+    assert kpi(services, "active_learners", grain="all") == [{"active_learners": 1}]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
 
 import orjson
@@ -10,13 +10,15 @@ import typer
 from rich.table import Table
 
 from learnsight.commands.common import DataOption, console, on_data, print_table, settings_for
-from learnsight.metrics.config import data_config
-from learnsight.metrics.engines import duckdb_context
 from learnsight.metrics.query import QueryError, parse_query
-from learnsight.metrics.run import describe_kpis, run_kpi
-from learnsight.metrics.targets import Target
-from learnsight.metrics_api import as_csv
+from learnsight.metrics.rows_csv import as_csv
 from learnsight.services import Services
+
+if TYPE_CHECKING:
+    from learnsight.metrics.targets import Target
+
+# The KPI engine (Ibis and what it loads) is imported by the functions that use it: every other
+# command starts without it.
 
 FORMATS = ("table", "json", "csv")
 
@@ -44,6 +46,8 @@ def kpi_command(
     if output not in FORMATS:
         raise QueryError(f"--format {output!r}: not one of {', '.join(FORMATS)}")
     if name == "list":
+        from learnsight.metrics.config import data_config
+
         show_catalog(output, data_config(settings_for(data).data))
         return
     query = parse_query(start, end, grain, by, filters, params)  # checked before any work
@@ -53,6 +57,9 @@ def kpi_command(
     }  # fmt: skip
 
     def local(services: Services) -> list[dict[str, Any]]:
+        from learnsight.metrics.engines import duckdb_context
+        from learnsight.metrics.run import run_kpi
+
         return run_kpi(duckdb_context(services.db, services.settings.data), name, query)
 
     path = f"/api/v1/kpis/{quote(name, safe='')}"
@@ -62,6 +69,8 @@ def kpi_command(
 
 def show_catalog(output: str, config: dict[str, Any]) -> None:
     """The catalog of the data directory: its kpis.yaml is read here, server or not."""
+    from learnsight.metrics.run import describe_kpis
+
     kpis = describe_kpis(config)
     if output == "json":
         print(orjson.dumps(kpis).decode())

@@ -16,6 +16,7 @@ import ibis
 import ibis.expr.types as ir
 
 from learnsight.derived_tables import LEARNING
+from learnsight.metrics.facts import learning_relation
 from learnsight.metrics.query import GRAIN_UNITS, Query, QueryError
 from learnsight.metrics.semantics import learning_verbs
 from learnsight.xapi.statements import VOIDED_VERB
@@ -40,6 +41,7 @@ class Context:
         config: dict[str, Any],
         tables: dict[str, ir.Table] | None = None,
         fetch: Fetch | None = None,
+        learning_seq: int | None = None,
     ) -> None:
         self.backend = backend
         self.organisation = organisation
@@ -48,6 +50,9 @@ class Context:
         # The engine's tables by name, shareable between contexts on the same backend.
         self._tables = {} if tables is None else tables
         self._fetch = fetch or arrow_rows
+        # The learning facts hold statements up to this seq; newer ones are read live (None:
+        # the facts hold them all).
+        self.learning_seq = learning_seq
 
     def rows(self, expr: ir.Table) -> list[dict[str, Any]]:
         """The rows of an expression, run on the engine (each engine's fastest way)."""
@@ -73,8 +78,14 @@ class Context:
     @cached_property
     def learning(self) -> ir.Table:
         """One row per counted statement: who (learner, account), what (course, item), when
-        (ts, and day in the organisation's time zone); metrics.facts keeps it as a table."""
-        return self.table(LEARNING.table)
+        (ts, and day in the organisation's time zone); metrics.facts keeps it as a table,
+        and the statements newer than the table are derived the same way, live."""
+        facts = self.table(LEARNING.table)
+        if self.learning_seq is None:
+            return facts
+        zone = self.organisation["timezone"]
+        newer = learning_relation(self.table, zone, after=self.learning_seq)
+        return facts.union(newer.cast(facts.schema()))  # the types the table was stored with
 
     def events(self, verb_class: str) -> ir.Table:
         """Learning rows whose verb belongs to a class (semantics.DEFAULT_VERBS)."""

@@ -20,7 +20,6 @@ from typing import Any
 import ibis
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
-from ibis.backends.duckdb.converter import DuckDBPyArrowData
 
 from learnsight.db import Database
 from learnsight.metrics.config import CONFIG_FILE, read_config
@@ -46,9 +45,10 @@ def duckdb_context(db: Database, data: Path) -> Context:
         _local.backend, _local.db, _local.tables = backend, db, {}
     organisation = organisation_settings(db)
     _local.session.execute("SET TimeZone = ?", [organisation["timezone"]])
-    ensure_fresh(db, backend, organisation["timezone"])
+    learning_seq = ensure_fresh(db, backend, organisation["timezone"])
     config = load_config(data / CONFIG_FILE)
-    return Context(backend, organisation, config, _local.tables, partial(duckdb_rows, backend))
+    fetch = partial(duckdb_rows, backend)
+    return Context(backend, organisation, config, _local.tables, fetch, learning_seq)
 
 
 def duckdb_rows(backend: Any, expr: ir.Table) -> list[dict[str, Any]]:
@@ -56,6 +56,8 @@ def duckdb_rows(backend: Any, expr: ir.Table) -> list[dict[str, Any]]:
     does: for a KPI's few rows, parsing a relation costs more than copying them (the copy
     DuckDB warns about), about 15 ms a query. Ibis converts the values to the expression's
     types, as its own way does."""
+    from ibis.backends.duckdb.converter import DuckDBPyArrowData  # loads pandas: not at start
+
     table = backend.con.execute(backend.compile(expr)).to_arrow_table()
     rows: list[dict[str, Any]] = expr.__pyarrow_result__(
         table, data_mapper=DuckDBPyArrowData

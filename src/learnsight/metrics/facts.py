@@ -19,7 +19,7 @@ import ibis
 import ibis.expr.types as ir
 
 from learnsight.db import Database
-from learnsight.derived_tables import LEARNING, USAGE, Derived, mark_built, stale
+from learnsight.derived_tables import LEARNING, USAGE, Derived, mark_built, refresh_plan
 from learnsight.metrics.builtins import local_time
 from learnsight.xapi.statements import VOIDED_VERB
 from learnsight.xapi.verbs import COURSE_TYPE
@@ -27,12 +27,19 @@ from learnsight.xapi.verbs import COURSE_TYPE
 Table = Callable[[str], ir.Table]  # a table of the engine, by name
 
 
-def learning_relation(table: Table, zone: str) -> ir.Table:
+def learning_relation(
+    table: Table, zone: str, after: int | None = None, until: int | None = None
+) -> ir.Table:
     """One row per counted statement (neither voided nor voiding): who (learner, account),
     what (course, item), when (ts; day, its date in the organisation's time zone `zone`; the
-    weekday and hour on the learner's own clock)."""
+    weekday and hour on the learner's own clock); only statements whose seq is after `after`
+    and up to `until`, when given."""
     statements, catalog, contacts = table("statements"), table("catalog"), table("contacts")
     s = statements.filter(~statements.voided, statements.verb_id != VOIDED_VERB)
+    if after is not None:
+        s = s.filter(s.seq > after)
+    if until is not None:
+        s = s.filter(s.seq <= until)
     zones = contacts.select(zone_of=contacts.id, own_zone=contacts.timezone)
     s = s.left_join(zones, s.contact_id == zones.zone_of)
     # The learner's wall clock: their own time zone when known, else the organisation's.
@@ -42,6 +49,7 @@ def learning_relation(table: Table, zone: str) -> ir.Table:
     parent = s.context_parent_ids[0]
     grouping = s.context_grouping_ids[0]
     return s.select(
+        seq=s.seq,
         ts=s.timestamp,
         day=local_time(s.timestamp, ibis.literal(zone)).date(),
         learner=s.contact_id.fill_null(s.actor_key),
@@ -86,14 +94,32 @@ BUILDERS: dict[Derived, Callable[[Table, str], ir.Table]] = {
 }
 
 
-def ensure_fresh(db: Database, backend: Any, zone: str) -> None:
-    """Rebuild the stale facts, under the write lock (a concurrent reader that found them stale
-    too finds them fresh once it holds the lock)."""
-    if not stale(db.read()):
-        return
+def ensure_fresh(db: Database, backend: Any, zone: str) -> int | None:
+    """Rebuild the stale facts and append the statements resolved since, under the write lock
+    (a concurrent reader that found them stale finds them fresh once it holds the lock);
+    returns the seq of the statements the learning facts hold up to, None when they hold
+    every statement."""
+    plan = refresh_plan(db.read())
+    if not plan.needed:
+        return plan.learning_seq if plan.learning_seq < plan.last_seq else None
     with db.write() as cur:
-        for derived in stale(cur):
+        plan = refresh_plan(cur)
+        for derived in plan.rebuild:
             relation = BUILDERS[derived](backend.table, zone)
+            if derived is LEARNING:  # the resolved statements; newer ones are read live
+                relation = learning_relation(backend.table, zone, until=plan.resolved_seq)
             # Ibis writes the SELECT; the writer builds the table, in its transaction.
             cur.execute(f"CREATE OR REPLACE TABLE {derived.table} AS {backend.compile(relation)}")
-            mark_built(cur, derived)
+            mark_built(cur, derived, plan.resolved_seq)
+        if LEARNING not in plan.rebuild and plan.learning_seq < plan.resolved_seq:
+            append_learning(cur, backend, zone, plan.learning_seq, plan.resolved_seq)
+    held = max(plan.learning_seq, plan.resolved_seq)
+    return held if held < plan.last_seq else None
+
+
+def append_learning(cur: Any, backend: Any, zone: str, after: int, until: int) -> None:
+    """The statements resolved since the learning facts were built, added to them (voiding an
+    older statement makes the facts stale: xapi.store)."""
+    relation = learning_relation(backend.table, zone, after=after, until=until)
+    cur.execute(f"INSERT INTO {LEARNING.table} {backend.compile(relation)}")
+    mark_built(cur, LEARNING, until)

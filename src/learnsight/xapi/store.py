@@ -18,6 +18,7 @@ import duckdb
 import orjson
 
 from learnsight.db import Database
+from learnsight.derived_tables import statements_rewritten
 from learnsight.xapi.columns import COLUMN_TYPES, batch_table
 from learnsight.xapi.errors import XAPIError
 from learnsight.xapi.statements import (
@@ -217,11 +218,14 @@ class StatementStore:
         targets = [r.ref_target for r in rows if r.verb_id == VOIDED_VERB and r.ref_target]
         if not targets:
             return
-        cur.execute(
+        voided = cur.execute(
             f"""UPDATE statements SET voided = true
-            WHERE id IN (SELECT unnest(?::UUID[])) AND verb_id <> '{VOIDED_VERB}'""",
+            WHERE id IN (SELECT unnest(?::UUID[])) AND verb_id <> '{VOIDED_VERB}'
+            RETURNING seq""",
             [targets],
-        )
+        ).fetchnumpy()["seq"]
+        if len(voided):  # KPIs' learning facts may hold them
+            statements_rewritten(cur, int(voided.min()))
         existing = {
             str(sid)
             for (sid,) in cur.execute(
