@@ -94,13 +94,14 @@ def resolve_in(cur: duckdb.DuckDBPyConnection) -> ResolveSummary:
     cur.execute(DOMAINS_SQL, [list(FREE_MAIL_DOMAINS)])
     cur.execute(RESULT_SQL)
     cur.execute(DELETE_CHANGED_SQL)
-    changed = count_of(cur.execute(INSERT_CHANGED_SQL))
+    sources = cur.execute(INSERT_CHANGED_SQL + " RETURNING source").fetchnumpy()["source"]
+    changed = len(sources)
     rewritten = [
         cur.execute(sql + " RETURNING seq").fetchnumpy()["seq"]
         for sql in (UPDATE_STATEMENTS_SQL, CLEAR_STATEMENTS_SQL)
     ]
     updated = sum(len(seqs) for seqs in rewritten)
-    if changed:
+    if "event" in set(sources):  # the product usage facts read those identities only
         mark_changed(cur, "identities")
     if updated:
         statements_rewritten(cur, min(int(seqs.min()) for seqs in rewritten if len(seqs)))
@@ -130,12 +131,6 @@ def keep_resolved(db: Database, every_seconds: float, stop: threading.Event) -> 
                 resolve(db)
         except duckdb.Error:  # the next round tries again; the server keeps serving
             log.exception("identity resolution failed")
-
-
-def count_of(result: duckdb.DuckDBPyConnection) -> int:
-    """The row count an UPDATE reports."""
-    row = result.fetchone()
-    return int(row[0]) if row else 0
 
 
 def summarise(cur: duckdb.DuckDBPyConnection, changed: int, updated: int) -> ResolveSummary:
