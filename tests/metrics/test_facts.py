@@ -67,6 +67,16 @@ def import_csv(services: Services, kind: str, path: Path, text: str) -> None:
     assert result.rejected == 0
 
 
+def ana_joins_acme(services: Services, tmp_path: Path, timezone: str = "") -> None:
+    """Ana becomes contact c-ana of account acme (in her time zone, when given), resolved."""
+    import_csv(services, "accounts", tmp_path / "accounts.csv", "id,name\nacme,Acme\n")
+    import_csv(
+        services, "contacts", tmp_path / "contacts.csv",
+        f"id,account_id,email,timezone\nc-ana,acme,ana@acme.test,{timezone}\n",
+    )  # fmt: skip
+    resolve(services.db)
+
+
 def test_statements_from_the_lrs_reach_the_next_kpi(services: Services) -> None:
     store(services, "ana@acme.test", verbs.LAUNCHED, "2025-01-06T10:00:00Z")
     assert kpi(services, "active_learners", grain="all") == [{"active_learners": 1}]
@@ -98,12 +108,7 @@ def test_contacts_and_their_resolution_reach_the_facts(services: Services, tmp_p
     assert kpi(services, "learning_time_heatmap") == [
         {"weekday": 1, "hour": 10, "learning_time_heatmap": 1}
     ]
-    import_csv(services, "accounts", tmp_path / "accounts.csv", "id,name\nacme,Acme\n")
-    import_csv(
-        services, "contacts", tmp_path / "contacts.csv",
-        "id,account_id,email,timezone\nc-ana,acme,ana@acme.test,Asia/Tokyo\n",
-    )  # fmt: skip
-    resolve(services.db)
+    ana_joins_acme(services, tmp_path, timezone="Asia/Tokyo")
     assert kpi(services, "active_learners", grain="all", by=["account"]) == [
         {"account": "acme", "active_learners": 1}
     ]
@@ -150,12 +155,7 @@ def test_product_events_reach_the_usage_facts(
         )  # fmt: skip
         assert sorted(usage()) == [("ana@acme.test", None), ("ben@acme.test", None)]
     else:
-        import_csv(services, "accounts", tmp_path / "accounts.csv", "id,name\nacme,Acme\n")
-        import_csv(
-            services, "contacts", tmp_path / "contacts.csv",
-            "id,account_id,email\nc-ana,acme,ana@acme.test\n",
-        )  # fmt: skip
-        resolve(services.db)
+        ana_joins_acme(services, tmp_path)
         assert usage() == [("c-ana", "acme")]
 
 
