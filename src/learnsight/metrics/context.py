@@ -19,7 +19,6 @@ from learnsight.derived_tables import LEARNING
 from learnsight.metrics.facts import learning_relation
 from learnsight.metrics.query import GRAIN_UNITS, Query, QueryError
 from learnsight.metrics.semantics import learning_verbs
-from learnsight.xapi.statements import VOIDED_VERB
 
 Measure = Callable[[ir.Table], ir.Value]
 Fetch = Callable[[ir.Table], list[dict[str, Any]]]  # an expression's rows, as dictionaries
@@ -63,12 +62,6 @@ class Context:
         if name not in self._tables:
             self._tables[name] = self.backend.table(name)
         return self._tables[name]
-
-    @cached_property
-    def statements(self) -> ir.Table:
-        """Statements that count: neither voided nor voiding."""
-        s = self.table("statements")
-        return s.filter(~s.voided, s.verb_id != VOIDED_VERB)
 
     @cached_property
     def courses(self) -> ir.Table:
