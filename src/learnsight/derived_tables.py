@@ -33,13 +33,15 @@ class Derived:
 
 
 LEARNING = Derived("learning_facts", frozenset({"statements", "catalog", "contacts", "timezone"}))
-USAGE = Derived("usage_facts", frozenset({"product_events", "identities", "timezone"}))
-ALL_DERIVED = (LEARNING, USAGE)
+USAGE = Derived("usage_facts", frozenset({"product_events", "identities:event", "timezone"}))
+TICKETS = Derived("ticket_facts", frozenset({"tickets", "identities:ticket", "timezone"}))
+ALL_DERIVED = (LEARNING, USAGE, TICKETS)
 
 
 def mark_changed(cur: duckdb.DuckDBPyConnection, *inputs: str) -> None:
-    """Inside a write that changed these tables (or the "timezone" setting): the tables
-    deriving from them are rebuilt before their next use."""
+    """Inside a write that changed these tables (or the "timezone" setting, or the identities
+    of one source: "identities:event"): the tables deriving from them are rebuilt before their
+    next use."""
     for derived in ALL_DERIVED:
         if derived.inputs.intersection(inputs):
             cur.execute("DELETE FROM meta WHERE key = ?", [derived.built_key])
@@ -83,19 +85,16 @@ class Refresh:
 
 REFRESH_SQL = f"""SELECT
     coalesce((SELECT value::BIGINT FROM meta WHERE key = ?), -1),
-    NOT EXISTS (SELECT 1 FROM meta WHERE key = ?),
     coalesce((SELECT value::BIGINT FROM meta WHERE key = '{RESOLVED_SEQ}'), 0),
-    coalesce((SELECT max(seq) FROM statements), 0)"""
+    coalesce((SELECT max(seq) FROM statements), 0),
+    (SELECT list(key) FROM meta WHERE key LIKE '%_built_v%')"""
 
 
 def refresh_plan(cur: duckdb.DuckDBPyConnection) -> Refresh:
     """What `metrics.facts.ensure_fresh` has to do."""
     # fetchall: a result left open would hold the caller's cursor.
-    ((seq, usage_stale, resolved, last),) = cur.execute(
-        REFRESH_SQL, [LEARNING.built_key, USAGE.built_key]
-    ).fetchall()
-    rebuild = [LEARNING] if seq < 0 else []
-    rebuild += [USAGE] if usage_stale else []
+    ((seq, resolved, last, built),) = cur.execute(REFRESH_SQL, [LEARNING.built_key]).fetchall()
+    rebuild = [derived for derived in ALL_DERIVED if derived.built_key not in (built or [])]
     return Refresh(rebuild, int(seq), int(resolved), int(last))
 
 

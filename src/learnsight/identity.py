@@ -101,8 +101,7 @@ def resolve_in(cur: duckdb.DuckDBPyConnection) -> ResolveSummary:
         for sql in (UPDATE_STATEMENTS_SQL, CLEAR_STATEMENTS_SQL)
     ]
     updated = sum(len(seqs) for seqs in rewritten)
-    if "event" in set(sources):  # the product usage facts read those identities only
-        mark_changed(cur, "identities")
+    mark_changed(cur, *(f"identities:{source}" for source in set(sources)))
     if updated:
         statements_rewritten(cur, min(int(seqs.min()) for seqs in rewritten if len(seqs)))
     for table in TEMP_TABLES:

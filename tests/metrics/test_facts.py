@@ -187,3 +187,20 @@ def test_voiding_a_statement_already_in_the_facts(services: Services) -> None:
     }
     services.statements.store([voiding], AUTHORITY)  # not resolved yet: counted at once
     assert kpi(services, "active_learners", grain="all") == [{"active_learners": 1}]
+
+
+def test_tickets_and_their_requesters_reach_the_ticket_facts(
+    services: Services, tmp_path: Path
+) -> None:
+    def tickets() -> list[tuple[Any, ...]]:
+        duckdb_context(services.db, services.settings.data)
+        return services.db.read().execute("SELECT account_id, day FROM ticket_facts").fetchall()
+
+    import_csv(
+        services, "tickets", tmp_path / "tickets.csv",
+        "id,requester_email,created_at\nt1,ana@acme.test,2025-01-06T02:00:00Z\n",
+    )  # fmt: skip
+    assert [(a, str(d)) for a, d in tickets()] == [(None, "2025-01-06")]
+    set_organisation_setting(services.db, "timezone", "America/New_York")  # 5 Jan there
+    ana_joins_acme(services, tmp_path)  # her tickets are Acme's now
+    assert [(a, str(d)) for a, d in tickets()] == [("acme", "2025-01-05")]

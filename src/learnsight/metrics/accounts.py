@@ -21,7 +21,7 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
-from learnsight.derived_tables import USAGE
+from learnsight.derived_tables import TICKETS, USAGE
 from learnsight.metrics.context import Context, ratio
 from learnsight.metrics.money import currency_or_reporting
 from learnsight.metrics.periods import Calendar, overlap_days
@@ -203,18 +203,8 @@ def account_months(
 
 def account_tickets(ctx: Context) -> ir.Table:
     """(account_id, topic, day): every ticket, with its own account else its requester's
-    (identity resolution), and the local day it was opened."""
-    tickets = ctx.table("tickets")
-    ids = ctx.table("identities")
-    ids = ids.filter(ids.source == "ticket").select(
-        ticket_identity="identity", id_account="account_id"
-    )
-    joined = tickets.left_join(ids, tickets.requester_email == ids.ticket_identity)
-    return joined.select(
-        account_id=joined.account_id.fill_null(joined.id_account),
-        topic=joined.topic,
-        day=joined.created_at.date(),
-    )
+    (identity resolution), and the local day it was opened; kept by metrics.facts."""
+    return ctx.table(TICKETS.table)
 
 
 def product_usage(ctx: Context) -> ir.Table:

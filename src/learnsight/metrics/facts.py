@@ -2,6 +2,7 @@
 
 - `learning_facts`: every counted statement with its learner, account, course and local day.
 - `usage_facts`: product usage, one row per user, account, event and local day.
+- `ticket_facts`: every ticket with its account and local day.
 
 Deriving them (a statement's course through the catalog, a product event's person through the
 identities, and for both the day in the organisation's time zone, a conversion per row) was most
@@ -19,7 +20,7 @@ import ibis
 import ibis.expr.types as ir
 
 from learnsight.db import Database
-from learnsight.derived_tables import LEARNING, USAGE, Derived, mark_built, refresh_plan
+from learnsight.derived_tables import LEARNING, TICKETS, USAGE, Derived, mark_built, refresh_plan
 from learnsight.metrics.builtins import local_time
 from learnsight.xapi.statements import VOIDED_VERB
 from learnsight.xapi.verbs import COURSE_TYPE
@@ -88,9 +89,25 @@ def usage_relation(table: Table, zone: str) -> ir.Table:
     ).distinct()
 
 
+def ticket_relation(table: Table, zone: str) -> ir.Table:
+    """(account_id, topic, day): every ticket, with its own account else its requester's
+    (identity resolution), and the local day it was opened."""
+    tickets, ids = table("tickets"), table("identities")
+    ids = ids.filter(ids.source == "ticket").select(
+        ticket_identity="identity", id_account="account_id"
+    )
+    joined = tickets.left_join(ids, tickets.requester_email == ids.ticket_identity)
+    return joined.select(
+        account_id=joined.account_id.fill_null(joined.id_account),
+        topic=joined.topic,
+        day=local_time(joined.created_at, ibis.literal(zone)).date(),
+    )
+
+
 BUILDERS: dict[Derived, Callable[[Table, str], ir.Table]] = {
     LEARNING: learning_relation,
     USAGE: usage_relation,
+    TICKETS: ticket_relation,
 }
 
 
