@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import duckdb
 
 RESOLVED_SEQ = "identities_resolved_seq"  # meta key: statements up to this seq are resolved
+MAX_LIVE = 50_000  # statements KPIs derive live at most, beside the learning facts
 
 # The version of the tables' definitions (metrics.facts): a new one makes every data directory's
 # tables stale, so that an upgrade rebuilds them with their new columns.
@@ -71,16 +72,16 @@ def learning_seq(cur: duckdb.DuckDBPyConnection) -> int:
 @dataclass(frozen=True)
 class Refresh:
     """What to do before KPIs read the derived tables: rebuild some, and bring the learning
-    facts from their seq up to `resolved_seq` (statements resolved since, appended)."""
+    facts from their seq up to `hold_until` (the statements appended since)."""
 
     rebuild: list[Derived]
     learning_seq: int  # -1: rebuilt
-    resolved_seq: int
+    hold_until: int  # the resolved statements; or all but the newest MAX_LIVE, if more
     last_seq: int  # the newest statement's
 
     @property
     def needed(self) -> bool:
-        return bool(self.rebuild) or self.learning_seq < self.resolved_seq
+        return bool(self.rebuild) or self.learning_seq < self.hold_until
 
 
 REFRESH_SQL = f"""SELECT
@@ -95,7 +96,9 @@ def refresh_plan(cur: duckdb.DuckDBPyConnection) -> Refresh:
     # fetchall: a result left open would hold the caller's cursor.
     ((seq, resolved, last, built),) = cur.execute(REFRESH_SQL, [LEARNING.built_key]).fetchall()
     rebuild = [derived for derived in ALL_DERIVED if derived.built_key not in (built or [])]
-    return Refresh(rebuild, int(seq), int(resolved), int(last))
+    # Resolution failing or lagging must not leave ever more statements to derive per query:
+    # the older ones are appended unresolved (resolving them later rebuilds the facts).
+    return Refresh(rebuild, int(seq), max(int(resolved), int(last) - MAX_LIVE), int(last))
 
 
 def mark_built(cur: duckdb.DuckDBPyConnection, derived: Derived, seq: int = 0) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from learnsight import derived_tables
 from learnsight.erase import erase
 from learnsight.identity import resolve
 from learnsight.ingest.kinds import KINDS
@@ -204,3 +205,20 @@ def test_tickets_and_their_requesters_reach_the_ticket_facts(
     set_organisation_setting(services.db, "timezone", "America/New_York")  # 5 Jan there
     ana_joins_acme(services, tmp_path)  # her tickets are Acme's now
     assert [(a, str(d)) for a, d in tickets()] == [("acme", "2025-01-05")]
+
+
+def test_statements_left_unresolved_are_appended_all_the_same(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Resolution lagging (or failing) leaves at most MAX_LIVE statements to derive per query:
+    # older ones join the facts unresolved, and resolving them later rebuilds the facts.
+    monkeypatch.setattr(derived_tables, "MAX_LIVE", 1)
+    for hour in (10, 11, 12):
+        store(services, "ana@acme.test", verbs.LAUNCHED, f"2025-01-06T{hour}:00:00Z")
+    rows = kpi(services, "active_learners", grain="all", by=["account"])
+    assert rows == [{"account": None, "active_learners": 1}]
+    held = services.db.read().execute("SELECT count(*) FROM learning_facts").fetchone()
+    assert held == (2,)  # the newest one is read live
+    ana_joins_acme(services, tmp_path)
+    rows = kpi(services, "active_learners", grain="all", by=["account"])
+    assert rows == [{"account": "acme", "active_learners": 1}]

@@ -124,13 +124,13 @@ def ensure_fresh(db: Database, backend: Any, zone: str) -> int | None:
         for derived in plan.rebuild:
             relation = BUILDERS[derived](backend.table, zone)
             if derived is LEARNING:  # the resolved statements; newer ones are read live
-                relation = learning_relation(backend.table, zone, until=plan.resolved_seq)
+                relation = learning_relation(backend.table, zone, until=plan.hold_until)
             # Ibis writes the SELECT; the writer builds the table, in its transaction.
             cur.execute(f"CREATE OR REPLACE TABLE {derived.table} AS {backend.compile(relation)}")
-            mark_built(cur, derived, plan.resolved_seq)
-        if LEARNING not in plan.rebuild and plan.learning_seq < plan.resolved_seq:
-            append_learning(cur, backend, zone, plan.learning_seq, plan.resolved_seq)
-    held = max(plan.learning_seq, plan.resolved_seq)
+            mark_built(cur, derived, plan.hold_until)
+        if LEARNING not in plan.rebuild and plan.learning_seq < plan.hold_until:
+            append_learning(cur, backend, zone, plan.learning_seq, plan.hold_until)
+    held = max(plan.learning_seq, plan.hold_until)
     return held if held < plan.last_seq else None
 
 
